@@ -1,0 +1,135 @@
+"""The command tree, global options, and the translation of errors into one line and an exit status."""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Optional
+
+import click
+import typer
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+
+from receivables.bootstrap import Runtime, start
+from receivables.cli.output import UserError, error_console
+from receivables.config import ConfigError, Settings, load_settings
+from receivables.services.imports import ImportRefused
+from receivables.services.payments import PaymentRefused
+from receivables.services.reports import UnknownRecord
+from receivables.services.setup import SchemaOutdated, require_current_schema
+from receivables.storage.database import DatabaseUnavailable
+
+app = typer.Typer(
+    name="receivables",
+    help="Receivables and B2B dunning: ledger, aging, letters. 应收账款与催收。",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@dataclass
+class CliState:
+    """What the global options said; the runtime is built on first use, not at import."""
+
+    settings: Settings
+    runtime: Runtime | None = field(default=None)
+
+    def open(self, *, require_schema: bool = True) -> Runtime:
+        if self.runtime is None:
+            self.runtime = start(self.settings)
+        if require_schema:
+            require_current_schema(self.runtime.engine)
+        return self.runtime
+
+    @property
+    def actor(self) -> str:
+        return self.settings.user
+
+
+@app.callback()
+def configure(
+    ctx: typer.Context,
+    db: Optional[str] = typer.Option(None, "--db", help="Database URL (default: SQLite file in the data folder; "
+                                     "env RECEIVABLES_DATABASE_URL)."),
+    home: Optional[str] = typer.Option(None, "--home", help="Data folder (env RECEIVABLES_HOME, "
+                                       "default ./receivables-data)."),
+) -> None:
+    ctx.obj = CliState(load_settings(db=db, home=home))
+    ctx.call_on_close(lambda: ctx.obj.runtime.close() if ctx.obj.runtime else None)
+
+
+def state(ctx: typer.Context) -> CliState:
+    """The CLI state of the root command, from any sub-command's context."""
+    root = ctx.find_root()
+    assert isinstance(root.obj, CliState)
+    return root.obj
+
+
+def _register() -> None:
+    from receivables.cli import calc, ledger
+
+    ledger.register(app)
+    calc.register(app)
+    try:
+        from receivables.cli.letters import letters_app
+    except ImportError:  # the letters commands arrive with the letters package
+        return
+    app.add_typer(letters_app, name="letters", help="Letter templates: list, check, preview, issue. 函件模板。")
+
+
+USER_ERRORS: tuple[type[BaseException], ...] = (
+    UserError, ConfigError, DatabaseUnavailable, SchemaOutdated, ImportRefused, UnknownRecord, PaymentRefused,
+)
+
+
+def _letters_errors() -> tuple[type[BaseException], ...]:
+    try:
+        from letters import LetterError, TemplateError
+    except ImportError:
+        return ()
+    return (LetterError, TemplateError)
+
+
+def _say(message: str) -> None:
+    error_console().print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry: exit 0 on success, 1 with one line on stderr for user errors, 2 for usage."""
+    _register()
+    try:
+        app(args=argv, standalone_mode=False, prog_name="receivables")
+        code = 0
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        code = 2
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        _say("aborted")
+        code = 1
+    except USER_ERRORS + _letters_errors() as exc:
+        _say(str(exc))
+        code = 1
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+        _say(f"database error: {reason}")
+        code = 1
+    except SQLAlchemyError as exc:
+        _say(f"database error: {str(exc).splitlines()[0]}")
+        code = 1
+    except KeyboardInterrupt:
+        _say("interrupted; the current transaction was rolled back")
+        code = 130
+    except Exception as exc:  # a bug: still one line, with a way to see the traceback
+        if os.environ.get("RECEIVABLES_DEBUG"):
+            raise
+        _say(f"internal error ({type(exc).__name__}: {exc}); set RECEIVABLES_DEBUG=1 to see the traceback")
+        code = 1
+    sys.exit(code)

@@ -1,0 +1,86 @@
+"""How commands speak: tables and JSON on stdout, one-line errors on stderr, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from receivables.domain.money import format_amount
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class UserError(Exception):
+    """A problem the user can fix: reported as one line on stderr, exit status 1."""
+
+
+def fail(message: str) -> NoReturn:
+    raise UserError(message)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return format_amount(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if is_dataclass(value) and not isinstance(value, type):
+        return {k: _jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def print_json(document: Any) -> None:
+    """JSON with amounts as exact two-decimal strings and ISO dates."""
+    sys.stdout.write(json.dumps(_jsonable(document), ensure_ascii=False, indent=2) + "\n")
+
+
+def console() -> Console:
+    # Piped output keeps whole rows: a narrow default width would cut amounts.
+    return Console(soft_wrap=False, width=None if sys.stdout.isatty() else 200)
+
+
+def error_console() -> Console:
+    return Console(stderr=True, soft_wrap=True)
+
+
+def print_table(title: str | None, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+                right_align: Iterable[int] = ()) -> None:
+    table = Table(title=title, show_lines=False)
+    right = set(right_align)
+    for index, column in enumerate(columns):
+        table.add_column(column, justify="right" if index in right else "left")
+    for row in rows:
+        table.add_row(*[_cell(v) for v in row])
+    console().print(table)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:,.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def exit_with(code: int) -> NoReturn:
+    raise typer.Exit(code)

@@ -1,0 +1,455 @@
+"""Demo data: a realistic, deterministic ledger for two creditor companies, loaded small or large."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from math import log
+from typing import Any, Literal, NamedTuple
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from receivables.domain.identifiers import ALPHABET, make_credit_code
+from receivables.storage import audit
+from receivables.storage.database import unit_of_work
+from receivables.storage.schema import Base
+from receivables.storage.schema.base import utc_now
+
+DemoSize = Literal["small", "large"]
+Progress = Callable[[int, int], None]
+Row = dict[str, Any]
+
+CHUNK_ITEMS = 20_000
+"""Receivables generated and written per batch; memory stays flat however large the load."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoScale:
+    debtors: int
+    receivables: int
+
+
+SCALES: dict[str, DemoScale] = {"small": DemoScale(60, 1_500), "large": DemoScale(20_000, 1_000_000)}
+
+
+class DemoError(ValueError):
+    """Demo data cannot be loaded here (the database already holds data, or the size is unknown)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What one demo load wrote."""
+
+    size: str
+    seed: int
+    as_of: date
+    companies: int
+    debtors: int
+    contacts: int
+    contracts: int
+    receivables: int
+    open_receivables: int
+    payments: int
+    allocations: int
+    reversed_payments: int
+    payments_with_credit: int
+
+    @property
+    def open_fraction(self) -> float:
+        return self.open_receivables / self.receivables if self.receivables else 0.0
+
+
+# --- The catalogue the names, codes and addresses are drawn from -------------------------------------
+
+class Region(NamedTuple):
+    code: str
+    city: str
+    prefix: str
+    districts: tuple[str, ...]
+    english: str
+    area_code: str
+
+
+REGIONS = tuple(Region(c, city, p, tuple(d.split()), en, area) for c, city, p, d, en, area in (
+    ("310000", "上海", "上海市", "浦东新区 徐汇区 闵行区 静安区", "Shanghai", "021"),
+    ("110000", "北京", "北京市", "朝阳区 海淀区 丰台区 大兴区", "Beijing", "010"),
+    ("120000", "天津", "天津市", "滨海新区 和平区 西青区", "Tianjin", "022"),
+    ("500000", "重庆", "重庆市", "渝中区 江北区 九龙坡区", "Chongqing", "023"),
+    ("320100", "南京", "江苏省南京市", "鼓楼区 江宁区 建邺区", "Nanjing", "025"),
+    ("320200", "无锡", "江苏省无锡市", "梁溪区 新吴区 滨湖区", "Wuxi", "0510"),
+    ("320500", "苏州", "江苏省苏州市", "工业园区 姑苏区 吴中区 相城区", "Suzhou", "0512"),
+    ("330100", "杭州", "浙江省杭州市", "西湖区 滨江区 余杭区 萧山区", "Hangzhou", "0571"),
+    ("330200", "宁波", "浙江省宁波市", "鄞州区 海曙区 北仑区", "Ningbo", "0574"),
+    ("340100", "合肥", "安徽省合肥市", "蜀山区 包河区 庐阳区", "Hefei", "0551"),
+    ("350200", "厦门", "福建省厦门市", "思明区 湖里区 集美区", "Xiamen", "0592"),
+    ("370100", "济南", "山东省济南市", "历下区 槐荫区 市中区", "Jinan", "0531"),
+    ("370200", "青岛", "山东省青岛市", "市南区 黄岛区 崂山区", "Qingdao", "0532"),
+    ("410100", "郑州", "河南省郑州市", "金水区 二七区 中原区", "Zhengzhou", "0371"),
+    ("420100", "武汉", "湖北省武汉市", "江汉区 洪山区 武昌区", "Wuhan", "027"),
+    ("430100", "长沙", "湖南省长沙市", "岳麓区 天心区 雨花区", "Changsha", "0731"),
+    ("440100", "广州", "广东省广州市", "天河区 越秀区 番禺区 黄埔区", "Guangzhou", "020"),
+    ("440300", "深圳", "广东省深圳市", "南山区 福田区 宝安区 龙岗区", "Shenzhen", "0755"),
+    ("510100", "成都", "四川省成都市", "武侯区 锦江区 青羊区", "Chengdu", "028"),
+    ("610100", "西安", "陕西省西安市", "雁塔区 未央区 碑林区", "Xi'an", "029"),
+))
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple((zh, latin) for zh, latin in (word.split(":") for word in text.split()))
+
+
+BRANDS = _pairs(
+    "恒达:hengda 华东:huadong 宏远:hongyuan 金桥:jinqiao 鑫源:xinyuan 瑞丰:ruifeng 中联:zhonglian "
+    "新城:xincheng 远大:yuanda 永盛:yongsheng 嘉信:jiaxin 汇通:huitong 德润:derun 天和:tianhe "
+    "博远:boyuan 安泰:antai 盛世:shengshi 九州:jiuzhou 东升:dongsheng 富华:fuhua 明珠:mingzhu "
+    "长江:changjiang 万通:wantong 国信:guoxin 隆基:longji 华泰:huatai 建业:jianye 海川:haichuan "
+    "正大:zhengda 联创:lianchuang 同济:tongji 锦程:jincheng 百川:baichuan 宝丰:baofeng 信达:xinda "
+    "中原:zhongyuan 鸿运:hongyun 立信:lixin 申通:shentong 恒通:hengtong 泰和:taihe 众诚:zhongcheng "
+    "天成:tiancheng 华瑞:huarui 金鼎:jinding 弘业:hongye 融创:rongchuang 星河:xinghe"
+)
+SURNAMES = _pairs(
+    "王:wang 李:li 张:zhang 刘:liu 陈:chen 杨:yang 黄:huang 赵:zhao 吴:wu 周:zhou 徐:xu 孙:sun "
+    "马:ma 朱:zhu 胡:hu 郭:guo 何:he 高:gao 林:lin 罗:luo 郑:zheng 梁:liang 谢:xie 宋:song 唐:tang 许:xu"
+)
+GIVEN_NAMES = _pairs(
+    "伟:wei 芳:fang 娜:na 敏:min 静:jing 丽:li 强:qiang 磊:lei 军:jun 洋:yang 勇:yong 艳:yan 杰:jie "
+    "娟:juan 涛:tao 明:ming 超:chao 华:hua 平:ping 刚:gang 建国:jianguo 志强:zhiqiang 海燕:haiyan "
+    "晓东:xiaodong 文博:wenbo 思远:siyuan 子涵:zihan 雨桐:yutong 秀英:xiuying 建华:jianhua 国平:guoping "
+    "丽娟:lijuan 俊杰:junjie 晓明:xiaoming 春梅:chunmei 志刚:zhigang 红霞:hongxia 永强:yongqiang"
+)
+TRADES = {
+    "construction": ("建设集团", "建筑工程", "置业", "房地产开发", "路桥工程", "建工"),
+    "distribution": ("物流", "商贸", "供应链管理", "机电设备", "电子科技", "贸易"),
+    "retail": ("超市", "百货", "连锁商业", "家居建材", "便利店", "电器"),
+}
+LEGAL_FORMS = ("有限公司", "有限公司", "股份有限公司", "集团有限公司")
+INSTITUTIONS = ("市政工程管理处", "城市管理局", "人民医院", "职业技术学院", "公共资源交易中心", "水务局",
+                "教育局", "住房和城乡建设局", "交通运输局", "园林绿化管理所", "疾病预防控制中心", "体育中心")
+STATE_COMPANIES = ("城市建设投资集团有限公司", "国有资产经营有限公司", "交通投资集团有限公司", "水务集团有限公司")
+ENGLISH_BRANDS = ("Pacific Rim", "Golden Bridge", "Silverline", "Northstar", "Harbour View", "Evergreen",
+                  "Bluewater", "Orient Star", "Summit", "Meridian", "Crestwood", "Lotus", "Jade River",
+                  "Redwood", "Atlas", "Sunrise", "Greenfield", "Kingsway", "Seaview", "Highland")
+ENGLISH_TRADES = ("Trading", "Logistics", "Electronics", "Supply Chain", "Industrial", "Retail", "Foods",
+                  "Machinery", "Home Furnishing", "Components")
+ENGLISH_FORMS = ("Co., Ltd.", "Ltd.", "Limited")
+ROADS = ("人民路", "中山路", "解放路", "建设路", "长江路", "黄河路", "和平路", "新华路", "科技路", "工业园路",
+         "星湖街", "世纪大道", "滨江大道", "创业路", "金融街", "友谊路")
+ENGLISH_ROADS = ("Century Avenue", "Renmin Road", "Zhongshan Road", "Binjiang Avenue", "Science Park Road",
+                 "Xinghu Street", "Jianshe Road", "Changjiang Road")
+PROJECTS = ("综合楼工程", "厂房建设工程", "道路改造工程", "住宅小区一期工程", "地下管网改造工程",
+            "学校教学楼工程", "办公楼装修工程", "物流仓库工程", "医院门诊楼工程", "桥梁加固工程")
+SERVICES = ("设备安装与维保服务合同", "运维服务合同", "物业维修服务合同", "技术服务合同")
+CONTACT_TITLES = {
+    "finance": ("财务经理", "财务总监", "会计", "出纳"),
+    "procurement": ("采购经理", "采购专员"),
+    "boss": ("总经理", "董事长", "副总经理"),
+    "front_desk": ("前台", "行政助理"),
+}
+SEGMENTS = (("construction", 0.30), ("distribution", 0.36), ("retail", 0.26), ("public", 0.08))
+TERMS = {"construction": ((30, 60, 90), (2, 4, 4)), "sale": ((30, 60, 90), (5, 4, 1)),
+         "service": ((30, 60, 90), (4, 4, 2))}
+FOREIGN_CURRENCIES = (("USD", 0.55, 1 / 7.1), ("EUR", 0.30, 1 / 7.8), ("CNY", 0.15, 1.0))
+REVERSAL_REASON = "退票：出票人账户余额不足 (returned: insufficient funds)"
+
+
+@dataclass(frozen=True, slots=True)
+class Creditor:
+    key: str
+    name: str
+    credit_code: str
+    address: str
+    phone: str
+
+
+CONTRACTOR = Creditor("contractor", "华建工程有限公司", make_credit_code("91320500MA1HJ7GC2"),
+                      "江苏省苏州市工业园区星湖街218号", "0512-62888000")
+DISTRIBUTOR = Creditor("distributor", "东方商贸有限公司", make_credit_code("91310000MA1FL3D8K"),
+                       "上海市浦东新区张杨路1588号", "021-58886000")
+
+
+# --- Payment behaviour: how each debtor pays decides what is still open at as_of -----------------------
+
+@dataclass(frozen=True, slots=True)
+class Behaviour:
+    """Days after the due date a debtor pays; a debtor that stopped paying pays nothing after `stop`."""
+
+    name: str
+    weight: float
+    delay: tuple[int, int]
+
+
+BEHAVIOURS = (Behaviour("prompt", 0.42, (-5, 12)), Behaviour("late", 0.30, (0, 70)),
+              Behaviour("slow", 0.16, (30, 200)), Behaviour("stopped", 0.12, (0, 60)))
+STUCK = 0.03      # an item left unpaid (lost, disputed, forgotten) while the rest is paid
+PARTIAL = 0.07    # an item paid only in part
+BOUNCE_EVERY = 40  # every 40th debtor (from the 12th) has its latest payment returned by the bank
+
+
+# --- Generated values ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DebtorPlan:
+    id: int
+    index: int
+    segment: str
+    company: Creditor
+    company_id: int
+    currency: str
+    factor: float
+    english: bool
+    brand: str
+    region: Region
+    behaviour: Behaviour
+    stop: int | None
+    start: int
+    bounces: bool
+
+
+class Item(NamedTuple):
+    """One receivable as generated; `paid` is what its payment applies (0 when unpaid)."""
+
+    id: int
+    contract_id: int | None
+    kind: str
+    number: str
+    issue: int
+    due: int
+    cents: int
+    paid_on: int | None
+    paid: int
+
+
+@dataclass
+class IdSequence:
+    """The next primary key per table, assigned here so inserts need no RETURNING."""
+
+    next_ids: dict[str, int]
+
+    def take(self, table: str) -> int:
+        value = self.next_ids[table]
+        self.next_ids[table] = value + 1
+        return value
+
+
+@dataclass
+class Batch:
+    """Rows waiting to be written, per table, in foreign-key order."""
+
+    rows: dict[str, list[Row]] = field(default_factory=lambda: {name: [] for name in WRITE_ORDER})
+    open_items: int = 0
+    reversed_payments: int = 0
+    payments_with_credit: int = 0
+
+
+WRITE_ORDER = ("debtor", "contact", "contract", "receivable", "payment", "allocation")
+
+
+def money(cents: int) -> Decimal:
+    """Cents generated as integers, handed to the Amount column as an exact Decimal."""
+    return Decimal(cents).scaleb(-2)
+
+
+def day(ordinal: int) -> date:
+    return date.fromordinal(ordinal)
+
+
+# --- Parties -------------------------------------------------------------------------------------------
+
+def person_name(rng: random.Random) -> tuple[str, str]:
+    surname, surname_latin = rng.choice(SURNAMES)
+    given, given_latin = rng.choice(GIVEN_NAMES)
+    return surname + given, f"{given_latin}.{surname_latin}"
+
+
+def credit_code(rng: random.Random, kind: str, region: Region) -> str:
+    return make_credit_code(kind + region.code + "".join(rng.choice(ALPHABET) for _ in range(9)))
+
+
+def debtor_name(rng: random.Random, plan: DebtorPlan, taken: set[str]) -> tuple[str, str]:
+    """A name not used yet and the e-mail domain that goes with it."""
+    for attempt in range(40):
+        region = plan.region if attempt < 20 else rng.choice(REGIONS)
+        slug = region.english.lower().replace("'", "")
+        brand, latin = rng.choice(BRANDS)
+        if plan.english:
+            english_brand = rng.choice(ENGLISH_BRANDS)
+            name = f"{english_brand} {rng.choice(ENGLISH_TRADES)} ({region.english}) {rng.choice(ENGLISH_FORMS)}"
+            domain = english_brand.lower().replace(" ", "") + ".com"
+        elif plan.segment == "public" and rng.random() < 0.5:
+            name = f"{region.city}市{rng.choice(region.districts)}{rng.choice(INSTITUTIONS)}"
+            domain = f"{slug}.gov.cn"
+        elif plan.segment == "public":
+            name, domain = f"{region.city}{brand}{rng.choice(STATE_COMPANIES)}", f"{latin}-{slug}.com.cn"
+        else:
+            name = f"{region.city}{brand}{rng.choice(TRADES[plan.segment])}{rng.choice(LEGAL_FORMS)}"
+            domain = f"{latin}-{slug}.com.cn"
+        if name not in taken:
+            taken.add(name)
+            return name, domain
+    name = f"{name}第{plan.index}分公司"
+    taken.add(name)
+    return name, domain
+
+
+def address(rng: random.Random, plan: DebtorPlan) -> str:
+    if plan.english:
+        return f"Room {rng.randint(2, 32)}{rng.randint(1, 20):02d}, No. {rng.randint(1, 1999)} " \
+               f"{rng.choice(ENGLISH_ROADS)}, {plan.region.english}, China"
+    return f"{plan.region.prefix}{rng.choice(plan.region.districts)}{rng.choice(ROADS)}{rng.randint(1, 1999)}号"
+
+
+def debtor_row(rng: random.Random, plan: DebtorPlan, name: str, now: datetime) -> Row:
+    institution = name.endswith(INSTITUTIONS)
+    frequency = "monthly" if plan.segment in ("construction", "public") else rng.choice(("quarterly", "none"))
+    return {
+        "id": plan.id, "code": f"D{plan.index + 1:05d}", "name": name,
+        "credit_code": credit_code(rng, "12" if institution else "91", plan.region),
+        "address": address(rng, plan), "segment": plan.segment,
+        "legal_representative": person_name(rng)[0], "status": "active", "on_hold": False,
+        "reconciliation_frequency": frequency, "created_at": now, "updated_at": now,
+    }
+
+
+def phone(rng: random.Random, plan: DebtorPlan, landline: bool) -> str:
+    if landline:
+        digits = 8 if len(plan.region.area_code) == 3 else 7 + rng.randint(0, 1)
+        return f"{plan.region.area_code}-{rng.randint(2, 8)}{rng.randrange(10 ** (digits - 1)):0{digits - 1}d}"
+    return f"1{rng.choice('3589')}{rng.randrange(10 ** 9):09d}"
+
+
+def contact_rows(rng: random.Random, plan: DebtorPlan, domain: str, ids: IdSequence, now: datetime) -> list[Row]:
+    """1 to 3 people; finance first, since that is who the collectors call first."""
+    roles = ["finance", *rng.sample(("procurement", "boss", "front_desk"), rng.randint(0, 2))]
+    rows = []
+    for position, role in enumerate(roles):
+        name, mailbox = person_name(rng)
+        rows.append({
+            "id": ids.take("contact"), "debtor_id": plan.id, "name": name, "role": role,
+            "title": rng.choice(CONTACT_TITLES[role]), "phone": phone(rng, plan, role == "front_desk"),
+            "email": f"{'info' if role == 'front_desk' else mailbox}@{domain}", "address": None,
+            "is_primary": position == 0, "notes": None, "created_at": now,
+        })
+    return rows
+
+
+# --- Contracts and what they bill --------------------------------------------------------------------
+
+def payment_delay(rng: random.Random, plan: DebtorPlan, due: int, cents: int) -> tuple[int | None, int]:
+    """When an item is paid and how much of it, or (None, 0) if it is still unpaid at as_of."""
+    if cents <= 0 or rng.random() < STUCK:
+        return None, 0
+    paid_on = due + rng.randint(*plan.behaviour.delay)
+    if plan.stop is not None and paid_on >= plan.stop:
+        return None, 0
+    paid = cents if rng.random() >= PARTIAL else max(1, cents * rng.choice((2, 3, 5, 6, 8)) // 10)
+    return paid_on, paid
+
+
+def item(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as_of: int, contract_id: int, kind: str,
+         issue: int, due: int, cents: int) -> Item:
+    item_id = ids.take("receivable")
+    prefix = {"invoice": "INV", "credit_note": "CN", "progress": "PB", "settlement_balance": "SB",
+              "retention": "RT", "fee": "FEE", "interest": "INT"}[kind]
+    paid_on, paid = payment_delay(rng, plan, due, cents)
+    if paid_on is not None and paid_on > as_of:
+        paid_on, paid = None, 0
+    return Item(item_id, contract_id, kind, f"{prefix}-{day(issue).year}-{item_id:07d}",
+                issue, due, cents, paid_on, paid)
+
+
+def trade_items(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as_of: int, contract_id: int,
+                signed: int, terms: int, count: int, median: float) -> list[Item]:
+    """Invoices for goods or services, with the odd credit note, fee and late-payment interest."""
+    items: list[Item] = []
+    last_invoice = 0
+    for issue in sorted(rng.randint(signed, as_of) for _ in range(count)):
+        roll = rng.random()
+        if roll < 0.04 and last_invoice:
+            cents = -max(100, int(last_invoice * rng.uniform(0.02, 0.12)))
+            items.append(item(rng, plan, ids, as_of, contract_id, "credit_note", issue, issue, cents))
+        elif roll < 0.06:
+            cents = int(rng.randint(300, 3000) * 100 * plan.factor)
+            items.append(item(rng, plan, ids, as_of, contract_id, "fee", issue, issue + 30, cents))
+        elif roll < 0.075 and last_invoice and plan.behaviour.name in ("slow", "stopped"):
+            cents = max(100, last_invoice * rng.randint(30, 180) // 2000)  # 0.05% a day on an overdue invoice
+            items.append(item(rng, plan, ids, as_of, contract_id, "interest", issue, issue + 15, cents))
+        else:
+            last_invoice = int(rng.lognormvariate(log(median), 0.9) * 100 * plan.factor) + 100
+            items.append(item(rng, plan, ids, as_of, contract_id, "invoice", issue, issue + terms, last_invoice))
+    return items
+
+
+def construction_items(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as_of: int, contract_id: int,
+                       signed: int, terms: int, count: int, price: int) -> list[Item]:
+    """Monthly progress billings; a finished project adds its settlement balance and 3% retention."""
+    finished = count >= 4
+    progress_count = count - 2 if finished else count
+    step = min(30.0, (as_of - signed - 60) / (progress_count + 1))
+    share = price * 80 // 100 // (progress_count if finished else max(progress_count + 4, 8))
+    items = []
+    issue = signed
+    for number in range(1, progress_count + 1):
+        issue = signed + int(number * step)
+        cents = share * rng.randint(80, 120) // 100
+        items.append(item(rng, plan, ids, as_of, contract_id, "progress", issue, issue + terms, cents))
+    if finished:
+        retention = price * 3 // 100
+        billed = sum(i.cents for i in items)
+        settled = min(as_of, issue + rng.randint(30, 60))
+        balance = max(100, price - retention - billed)
+        items.append(item(rng, plan, ids, as_of, contract_id, "settlement_balance", settled, settled + 90, balance))
+        items.append(item(rng, plan, ids, as_of, contract_id, "retention", settled, settled + 365 + 28, retention))
+    return items
+
+
+def contract_rows(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as_of: int, count: int,
+                  now: datetime) -> tuple[list[Row], list[Item]]:
+    """Split the debtor's item count over a few contracts and bill each of them."""
+    contracts = rng.randint(1, max(1, min(12, count // 25)))
+    shares = [1] * contracts
+    for _ in range(count - contracts):
+        shares[rng.randrange(contracts)] += 1
+    rows: list[Row] = []
+    items: list[Item] = []
+    for share in shares:
+        contract_id = ids.take("contract")
+        signed = rng.randint(plan.start, as_of - 120)
+        kind = contract_kind(rng, plan)
+        days = rng.choices(*TERMS[kind])[0]
+        if kind == "construction":
+            price = int(rng.lognormvariate(log(3_000_000), 0.8) * 100 * plan.factor)
+            billed = construction_items(rng, plan, ids, as_of, contract_id, signed, days, share, price)
+        else:
+            median = {"retail": 8_000, "distribution": 25_000}.get(plan.segment, 60_000)
+            billed = trade_items(rng, plan, ids, as_of, contract_id, signed, days, share, median)
+            price = -(-sum(i.cents for i in billed if i.cents > 0) // 1_000_000) * 1_000_000
+        items.extend(billed)
+        rows.append({
+            "id": contract_id, "company_id": plan.company_id, "debtor_id": plan.id,
+            "number": f"{'HJ' if plan.company is CONTRACTOR else 'DF'}-{kind[:2].upper()}-"
+                      f"{day(signed).year}-{contract_id:06d}",
+            "title": contract_title(rng, plan, kind, signed), "kind": kind, "amount": money(price),
+            "currency": plan.currency, "signed_on": day(signed), "payment_terms_days": days, "created_at": now,
+        })
+    return rows, items
+
+
+def contract_kind(rng: random.Random, plan: DebtorPlan) -> str:
+    if plan.segment == "construction":
+        return "construction"
+    if plan.segment == "public":
+        return "construction" if rng.random() < 0.6 else "service"
+    return "service" if rng.random() < 0.15 else "sale"
+
+
+def contract_title(rng: random.Random, plan: DebtorPlan, kind: str, signed: int) -> str:
+    year = day(signed).year
+    if plan.english:
+        return {"sale": f"Supply Agreement {year}", "service": "Service Agreement"}.get(kind, "Works Contract")
+    if kind == "construction":
+        return f"{plan.region.city}{rng.choice(plan.region.districts)}{rng.choice(PROJECTS)}施工合同"
+    return f"{year}年度产品购销框架合同" if kind == "sale" else rng.choice(SERVICES)

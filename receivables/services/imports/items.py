@@ -1,0 +1,231 @@
+"""Importing invoices (and other open items) and payments, with payments applied as they arrive."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+
+from receivables.domain.allocation import OpenItem, plan_allocation
+from receivables.domain.money import ZERO
+from receivables.files.tables import Row
+from receivables.services.imports.context import (
+    ImportContext, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, text_cell,
+)
+from receivables.storage.ledger import refresh_open_amounts
+from receivables.storage.schema import Allocation, Contract, Payment, Receivable, ReceivableKind
+
+ITEM_KINDS = {
+    **{k.value: k.value for k in ReceivableKind},
+    "发票": "invoice", "销售发票": "invoice", "应收": "invoice",
+    "红字发票": "credit_note", "贷项通知单": "credit_note", "credit note": "credit_note", "退款": "credit_note",
+    "进度款": "progress", "结算款": "settlement_balance", "结算尾款": "settlement_balance", "尾款": "settlement_balance",
+    "质保金": "retention", "质量保证金": "retention", "费用": "fee", "利息": "interest", "违约金": "interest",
+}
+_COMPARED = ("company_id", "contract_id", "kind", "issue_date", "due_date", "currency", "amount")
+
+
+def _contract_terms(context: ImportContext, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Any]:
+    if not keys:
+        return {}
+    rows = context.session.execute(
+        select(Contract.id, Contract.debtor_id, Contract.number, Contract.payment_terms_days, Contract.currency)
+        .where(tuple_(Contract.debtor_id, Contract.number).in_(list(keys)))
+    )
+    return {(r.debtor_id, r.number): r for r in rows}
+
+
+def _item_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, Any]:
+    kind = choice_cell(cells, "kind", ITEM_KINDS, "invoice")
+    amount = amount_cell(cells, "amount")
+    assert amount is not None
+    if amount == ZERO:
+        raise RowRejected("amount", amount, "an open item cannot be zero")
+    if kind == "credit_note":
+        amount = -abs(amount)  # exports show credit notes with either sign; they always reduce the balance
+    elif amount < ZERO:
+        raise RowRejected("amount", amount, f"negative amount on a {kind}; record it as kind credit_note")
+    issue_date = date_cell(cells, "issue_date")
+    due_date = date_cell(cells, "due_date", required=False)
+    if due_date is not None and issue_date is not None and due_date < issue_date:
+        raise RowRejected("due_date", due_date.isoformat(), f"due before the issue date {issue_date}")
+    return {
+        "debtor_id": context.debtor_id(cells),
+        "company_id": context.company_id(cells),
+        "number": text_cell(cells, "number", required=True, max_length=64),
+        "kind": kind,
+        "issue_date": issue_date,
+        "due_date": due_date,
+        "amount": amount,
+        "currency": currency_cell(cells, default=""),
+        "contract": text_cell(cells, "contract", max_length=64),
+    }
+
+
+def _settle_contract_defaults(values: dict[str, Any], contract: Any, row: int) -> None:
+    """Fill due date and currency from the contract; without one, due on issue and in CNY."""
+    values["contract_id"] = contract.id if contract is not None else None
+    if values["due_date"] is None:
+        terms = contract.payment_terms_days if contract is not None and contract.payment_terms_days else 0
+        values["due_date"] = values["issue_date"] + timedelta(days=terms)
+    if not values["currency"]:
+        values["currency"] = contract.currency if contract is not None else "CNY"
+    elif contract is not None and values["currency"] != contract.currency:
+        raise RowRejected("currency", values["currency"], f"the contract is in {contract.currency}")
+
+
+def load_items(context: ImportContext, chunk: list[Row]) -> None:
+    parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}
+    pending: list[tuple[int, dict[str, Any]]] = []
+    for row in chunk:
+        try:
+            pending.append((row.number, _item_values(context, row.cells)))
+        except RowRejected as error:
+            context.reject(row.number, error)
+    contracts = _contract_terms(context, {(v["debtor_id"], v["contract"]) for _, v in pending if v["contract"]})
+    for number, values in pending:
+        contract = contracts.get((values["debtor_id"], values["contract"])) if values["contract"] else None
+        try:
+            if values["contract"] and contract is None:
+                raise RowRejected("contract", values["contract"], "unknown contract number for this debtor")
+            _settle_contract_defaults(values, contract, number)
+        except RowRejected as error:
+            context.reject(number, error)
+            continue
+        key = (values["debtor_id"], values["number"])
+        if key in parsed:
+            context.problem(number, "number", values["number"],
+                            f"duplicate number for this debtor in this file (also on row {parsed[key][0]})")
+            continue
+        del values["contract"]
+        parsed[key] = (number, values)
+    if parsed:
+        _write_items(context, parsed)
+
+
+def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]]) -> None:
+    existing = context.session.execute(
+        select(Receivable.id, Receivable.debtor_id, Receivable.number, *[getattr(Receivable, f) for f in _COMPARED])
+        .where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(parsed)))
+    ).all()
+    for current in existing:
+        number, values = parsed.pop((current.debtor_id, current.number))
+        if current.id > context.max_id_before:
+            context.problem(number, "number", values["number"], "duplicate number for this debtor in this file")
+            continue
+        differing = [f for f in _COMPARED if getattr(current, f) != values[f]]
+        if not differing:
+            context.unchanged += 1
+            continue
+        field = differing[0]
+        context.problem(number, field, values[field],
+                        f"{values['number']} is already recorded with {field} {getattr(current, field)}; "
+                        "an issued item is not changed by import (book a credit note instead)")
+    if parsed:
+        context.session.execute(insert(Receivable), [{**v, "open_amount": v["amount"]} for _, v in parsed.values()])
+        context.inserted += len(parsed)
+
+
+def _payment_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, Any]:
+    amount = amount_cell(cells, "amount")
+    assert amount is not None
+    if amount <= ZERO:
+        raise RowRejected("amount", amount, "a payment must be positive (record refunds as credit notes)")
+    applies_to = [n.strip() for n in text_cell(cells, "applies_to", max_length=1000).replace("；", ";").split(";")]
+    return {
+        "debtor_id": context.debtor_id(cells),
+        "company_id": context.company_id(cells),
+        "reference": text_cell(cells, "reference", required=True, max_length=100),
+        "received_on": date_cell(cells, "date"),
+        "amount": amount,
+        "currency": currency_cell(cells),
+        "applies_to": ";".join(n for n in applies_to if n) or None,
+    }
+
+
+def load_payments(context: ImportContext, chunk: list[Row]) -> None:
+    parsed: dict[str, tuple[int, dict[str, Any]]] = {}
+    for row in chunk:
+        try:
+            values = _payment_values(context, row.cells)
+        except RowRejected as error:
+            context.reject(row.number, error)
+            continue
+        if values["reference"] in parsed:
+            context.problem(row.number, "reference", values["reference"],
+                            f"duplicate payment reference in this file (also on row {parsed[values['reference']][0]})")
+            continue
+        parsed[values["reference"]] = (row.number, values)
+    if not parsed:
+        return
+    compared = ("debtor_id", "received_on", "amount", "currency")
+    for current in context.session.execute(
+        select(Payment.id, Payment.reference, *[getattr(Payment, f) for f in compared])
+        .where(Payment.reference.in_(list(parsed)))
+    ):
+        number, values = parsed.pop(current.reference)
+        if current.id > context.max_id_before:
+            context.problem(number, "reference", current.reference, "duplicate payment reference in this file")
+        elif all(getattr(current, f) == values[f] for f in compared):
+            context.unchanged += 1
+        else:
+            context.problem(number, "reference", current.reference,
+                            "a payment with this reference is already recorded with other values")
+    if parsed:
+        _apply_payments(context, parsed)
+
+
+def _apply_payments(context: ImportContext, parsed: dict[str, tuple[int, dict[str, Any]]]) -> None:
+    """Insert the payments, then allocate each to its debtor's open items, set-based per chunk."""
+    debtor_ids = {v["debtor_id"] for _, v in parsed.values()}
+    open_rows = context.session.execute(
+        select(Receivable.id, Receivable.debtor_id, Receivable.number, Receivable.currency,
+               Receivable.issue_date, Receivable.due_date, Receivable.open_amount)
+        .where(Receivable.debtor_id.in_(debtor_ids), Receivable.open_amount > 0)
+    ).all()
+    numbers = _named_numbers(context, parsed)
+    open_by_debtor: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
+    issue_dates: dict[int, date] = {}
+    for r in open_rows:
+        open_by_debtor[(r.debtor_id, r.currency)][r.number] = OpenItem(r.id, r.number, r.due_date, r.open_amount)
+        issue_dates[r.id] = r.issue_date
+    accepted: list[tuple[dict[str, Any], list[str]]] = []
+    for number, values in sorted(parsed.values(), key=lambda p: (p[1]["received_on"], p[0])):
+        named = values["applies_to"].split(";") if values["applies_to"] else []
+        unknown = [n for n in named if (values["debtor_id"], n) not in numbers]
+        if unknown:
+            context.problem(number, "applies_to", ";".join(unknown), "no such invoice for this debtor")
+            continue
+        accepted.append((values, named))
+    if not accepted:
+        return
+    next_id = (context.session.execute(select(Payment.id).order_by(Payment.id.desc()).limit(1)).scalar() or 0) + 1
+    allocations: list[dict[str, Any]] = []
+    for offset, (values, named) in enumerate(accepted):
+        values["id"] = next_id + offset
+        items = open_by_debtor[(values["debtor_id"], values["currency"])]
+        eligible = [i for i in items.values() if issue_dates[i.item_id] <= values["received_on"] or named]
+        plan = plan_allocation(values["amount"], eligible, named)
+        for planned in plan.allocations:
+            item = items[planned.number]
+            items[planned.number] = OpenItem(item.item_id, item.number, item.due_date, item.open_amount - planned.amount)
+            allocations.append({"payment_id": values["id"], "receivable_id": planned.item_id, "amount": planned.amount,
+                                "applied_on": max(values["received_on"], issue_dates[planned.item_id])})
+    context.session.execute(insert(Payment), [v for v, _ in accepted])
+    context.inserted += len(accepted)
+    if allocations:
+        context.session.execute(insert(Allocation), allocations)
+        refresh_open_amounts(context.session, {a["receivable_id"] for a in allocations})
+
+
+def _named_numbers(context: ImportContext, parsed: dict[str, tuple[int, dict[str, Any]]]) -> set[tuple[int, str]]:
+    wanted = {(v["debtor_id"], n) for _, v in parsed.values() if v["applies_to"] for n in v["applies_to"].split(";")}
+    if not wanted:
+        return set()
+    rows = context.session.execute(
+        select(Receivable.debtor_id, Receivable.number).where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(wanted)))
+    )
+    return {(r.debtor_id, r.number) for r in rows}

@@ -1,0 +1,134 @@
+"""Importing debtors and contracts: master data, inserted when new and updated when changed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select, tuple_, update
+
+from receivables.domain.identifiers import check_credit_code
+from receivables.files.tables import Row
+from receivables.services.imports.context import (
+    ImportContext, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, positive_int_cell, text_cell,
+)
+from receivables.storage.schema import Contract, Debtor
+
+CONTRACT_KINDS = {
+    "sale": "sale", "sales": "sale", "销售": "sale", "销售合同": "sale", "买卖": "sale",
+    "service": "service", "服务": "service", "服务合同": "service",
+    "construction": "construction", "施工": "construction", "工程": "construction", "施工合同": "construction",
+}
+_DEBTOR_FIELDS = ("name", "credit_code", "address", "segment")
+_CONTRACT_FIELDS = ("company_id", "title", "kind", "amount", "currency", "signed_on", "payment_terms_days")
+
+
+def _debtor_values(cells: dict[str, Any]) -> dict[str, Any]:
+    credit_code = text_cell(cells, "credit_code", max_length=40)
+    if credit_code:
+        checked = check_credit_code(credit_code)
+        if not checked.valid:
+            raise RowRejected("credit_code", credit_code, f"invalid unified social credit code: {checked.problem}")
+        credit_code = checked.code
+    return {
+        "code": text_cell(cells, "code", required=True, max_length=64),
+        "name": text_cell(cells, "name", required=True),
+        "credit_code": credit_code or None,
+        "address": text_cell(cells, "address", max_length=400) or None,
+        "segment": text_cell(cells, "segment", max_length=60) or None,
+    }
+
+
+def load_debtors(context: ImportContext, chunk: list[Row]) -> None:
+    parsed: dict[str, tuple[int, dict[str, Any]]] = {}
+    for row in chunk:
+        try:
+            values = _debtor_values(row.cells)
+        except RowRejected as error:
+            context.reject(row.number, error)
+            continue
+        if values["code"] in parsed or values["code"] in context.seen_keys:
+            context.problem(row.number, "code", values["code"], "duplicate debtor code in this file")
+            continue
+        parsed[values["code"]] = (row.number, values)
+    context.seen_keys.update(parsed)
+    if not parsed:
+        return
+    existing = {
+        row.code: row for row in context.session.execute(
+            select(Debtor.id, Debtor.code, *[getattr(Debtor, f) for f in _DEBTOR_FIELDS])
+            .where(Debtor.code.in_(list(parsed)))
+        )
+    }
+    new = [values for code, (_, values) in parsed.items() if code not in existing]
+    if new:
+        context.session.execute(insert(Debtor), new)
+        context.inserted += len(new)
+        context.forget_debtors()
+    for code, (_, values) in parsed.items():
+        if code not in existing:
+            continue
+        current = existing[code]
+        before = {f: getattr(current, f) for f in _DEBTOR_FIELDS}
+        after = {f: values[f] for f in _DEBTOR_FIELDS}
+        if before == after:
+            context.unchanged += 1
+            continue
+        context.session.execute(update(Debtor).where(Debtor.id == current.id).values(**after))
+        context.changes.append((code, before, after))
+        context.updated += 1
+
+
+def _contract_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "debtor_id": context.debtor_id(cells),
+        "company_id": context.company_id(cells),
+        "number": text_cell(cells, "number", required=True, max_length=64),
+        "title": text_cell(cells, "title") or None,
+        "kind": choice_cell(cells, "kind", CONTRACT_KINDS, "sale"),
+        "amount": amount_cell(cells, "amount", required=False),
+        "currency": currency_cell(cells),
+        "signed_on": date_cell(cells, "signed_on", required=False),
+        "payment_terms_days": positive_int_cell(cells, "payment_terms_days"),
+    }
+
+
+def load_contracts(context: ImportContext, chunk: list[Row]) -> None:
+    parsed: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in chunk:
+        try:
+            values = _contract_values(context, row.cells)
+            if values["amount"] is not None and values["amount"] < 0:
+                raise RowRejected("amount", values["amount"], "a contract amount cannot be negative")
+        except RowRejected as error:
+            context.reject(row.number, error)
+            continue
+        key = (values["debtor_id"], values["number"])
+        if key in parsed or key in context.seen_keys:
+            context.problem(row.number, "number", values["number"], "duplicate contract number for this debtor in this file")
+            continue
+        parsed[key] = values
+    context.seen_keys.update(parsed)
+    if not parsed:
+        return
+    existing = {
+        (row.debtor_id, row.number): row for row in context.session.execute(
+            select(Contract.id, Contract.debtor_id, Contract.number, *[getattr(Contract, f) for f in _CONTRACT_FIELDS])
+            .where(tuple_(Contract.debtor_id, Contract.number).in_(list(parsed)))
+        )
+    }
+    new = [values for key, values in parsed.items() if key not in existing]
+    if new:
+        context.session.execute(insert(Contract), new)
+        context.inserted += len(new)
+    for key, values in parsed.items():
+        if key not in existing:
+            continue
+        current = existing[key]
+        before = {f: getattr(current, f) for f in _CONTRACT_FIELDS}
+        after = {f: values[f] for f in _CONTRACT_FIELDS}
+        if before == after:
+            context.unchanged += 1
+            continue
+        context.session.execute(update(Contract).where(Contract.id == current.id).values(**after))
+        context.changes.append((values["number"], before, after))
+        context.updated += 1

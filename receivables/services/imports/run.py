@@ -1,0 +1,129 @@
+"""Running one import: stream the file in chunks inside one transaction; commit only if every row is good."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from receivables.domain.problems import Problem
+from receivables.files.columns import CONTRACT_COLUMNS, DEBTOR_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS
+from receivables.files.tables import Column, Row, TableError, read_rows
+from receivables.services.imports.context import ImportContext
+from receivables.services.imports.items import load_items, load_payments
+from receivables.services.imports.parties import load_contracts, load_debtors
+from receivables.storage import audit
+from receivables.storage.schema import Company, Contract, Debtor, Payment, Receivable
+
+CHUNK_ROWS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Importer:
+    columns: Sequence[Column]
+    load: Callable[[ImportContext, list[Row]], None]
+    table: Any
+    entity: str
+
+
+IMPORT_KINDS: dict[str, Importer] = {
+    "debtors": Importer(DEBTOR_COLUMNS, load_debtors, Debtor, "debtor"),
+    "contracts": Importer(CONTRACT_COLUMNS, load_contracts, Contract, "contract"),
+    "invoices": Importer(INVOICE_COLUMNS, load_items, Receivable, "receivable"),
+    "payments": Importer(PAYMENT_COLUMNS, load_payments, Payment, "payment"),
+}
+
+
+class ImportRefused(ValueError):
+    """The file cannot be imported at all (unreadable, empty, missing column); nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportOutcome:
+    kind: str
+    source: str
+    sha256: str
+    rows: int
+    inserted: int
+    updated: int
+    unchanged: int
+    problems: tuple[Problem, ...]
+    dry_run: bool
+
+    @property
+    def committed(self) -> bool:
+        return not self.dry_run and not self.problems
+
+
+def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
+    iterator = iter(rows)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_import(factory: sessionmaker[Session], kind: str, path: Path, *, actor: str,
+               company: str | None = None, dry_run: bool = False,
+               progress: Callable[[int], None] | None = None) -> ImportOutcome:
+    """Import a file all-or-nothing: any bad row, and nothing is written; every bad row is reported."""
+    importer = IMPORT_KINDS.get(kind)
+    if importer is None:
+        raise ImportRefused(f"unknown import {kind!r} (expected {', '.join(IMPORT_KINDS)})")
+    try:
+        rows = read_rows(path, importer.columns)
+    except TableError as exc:
+        raise ImportRefused(str(exc)) from None
+    session = factory()
+    try:
+        context = ImportContext(session, str(path), _company_id(session, company), actor)
+        context.max_id_before = session.execute(select(func.coalesce(func.max(importer.table.id), 0))).scalar_one()
+        try:
+            for chunk in _chunks(rows, CHUNK_ROWS):
+                context.rows += len(chunk)
+                importer.load(context, chunk)
+                if progress is not None:
+                    progress(context.rows)
+        except UnicodeDecodeError as exc:
+            raise ImportRefused(f"{path}: cannot decode the text ({exc.reason}); save it as UTF-8 or GBK") from None
+        except TableError as exc:
+            raise ImportRefused(str(exc)) from None
+        if context.rows == 0:
+            raise ImportRefused(f"{path}: the file has a header but no data rows")
+        outcome = ImportOutcome(kind, str(path), file_sha256(path), context.rows, context.inserted,
+                                context.updated, context.unchanged, tuple(context.problems), dry_run)
+        if outcome.committed:
+            audit.record_many(session, actor, f"import.{kind}.update", importer.entity, context.changes)
+            audit.record(session, actor, f"import.{kind}", "file", path.name, detail={
+                "path": str(path), "sha256": outcome.sha256, "rows": outcome.rows, "inserted": outcome.inserted,
+                "updated": outcome.updated, "unchanged": outcome.unchanged})
+            session.commit()
+        else:
+            session.rollback()
+        return outcome
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def _company_id(session: Session, name: str | None) -> int | None:
+    if name:
+        found = session.execute(select(Company.id).where(Company.name == name)).scalar()
+        if found is None:
+            raise ImportRefused(f"unknown company {name!r} (add it with `receivables init --company {name!r}`)")
+        return found
+    return session.execute(select(Company.id).where(Company.is_default.is_(True))).scalar()

@@ -1,0 +1,1 @@
+"""Set-based queries that run in the database and return domain values."""

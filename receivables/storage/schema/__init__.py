@@ -1,0 +1,11 @@
+"""Typed SQLAlchemy rows, by business area; importing this package registers every table."""
+
+from receivables.storage.schema.audit import AuditEntry
+from receivables.storage.schema.base import Base
+from receivables.storage.schema.ledger import Allocation, Contract, Payment, Receivable, ReceivableKind
+from receivables.storage.schema.parties import Company, Contact, Debtor
+
+__all__ = [
+    "AuditEntry", "Allocation", "Base", "Company", "Contact", "Contract", "Debtor", "Payment",
+    "Receivable", "ReceivableKind",
+]

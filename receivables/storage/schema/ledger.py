@@ -1,0 +1,105 @@
+"""What is owed and what was paid: contracts, receivables, payments and their allocations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from receivables.storage.schema.base import Base, utc_now
+from receivables.storage.types import Amount
+
+
+class ReceivableKind(str, enum.Enum):
+    invoice = "invoice"
+    credit_note = "credit_note"
+    progress = "progress"
+    settlement_balance = "settlement_balance"
+    retention = "retention"
+    fee = "fee"
+    interest = "interest"
+
+
+class Contract(Base):
+    __tablename__ = "contract"
+    __table_args__ = (UniqueConstraint("debtor_id", "number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtor.id"), index=True)
+    number: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str | None] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(20), default="sale")
+    amount: Mapped[Decimal | None] = mapped_column(Amount)
+    currency: Mapped[str] = mapped_column(String(3), default="CNY")
+    signed_on: Mapped[date | None] = mapped_column(Date)
+    payment_terms_days: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Receivable(Base):
+    """An open item. `open_amount` is derived from allocations by one code path (storage.ledger)."""
+
+    __tablename__ = "receivable"
+    __table_args__ = (
+        UniqueConstraint("debtor_id", "number"),
+        CheckConstraint("kind <> 'credit_note' OR amount <= 0", name="credit_note_negative"),
+        # Aging and selection scan only what is still open: a covering, partial index keeps that
+        # small however many paid items accumulate.
+        Index(
+            "ix_receivable_open_items",
+            "due_date", "debtor_id", "currency", "open_amount", "issue_date",
+            sqlite_where=text("open_amount <> 0"),
+            postgresql_where=text("open_amount <> 0"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtor.id"))
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default=ReceivableKind.invoice.value)
+    number: Mapped[str] = mapped_column(String(64))
+    issue_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    open_amount: Mapped[Decimal] = mapped_column(Amount)
+    dunning_block: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Payment(Base):
+    """Money received; what no item takes is credit on account."""
+
+    __tablename__ = "payment"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtor.id"), index=True)
+    reference: Mapped[str] = mapped_column(String(100), unique=True)
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    applies_to: Mapped[str | None] = mapped_column(String(1000))
+    reversed_on: Mapped[date | None] = mapped_column(Date)
+    reversal_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Allocation(Base):
+    """Part of a payment applied to one item, effective from the payment date until any reversal."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    payment_id: Mapped[int] = mapped_column(ForeignKey("payment.id"), index=True)
+    receivable_id: Mapped[int] = mapped_column(ForeignKey("receivable.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Amount)
+    applied_on: Mapped[date] = mapped_column(Date, index=True)
+    reversed_on: Mapped[date | None] = mapped_column(Date, index=True)

@@ -1,0 +1,62 @@
+"""Who is involved: our creditor companies, the debtors that owe them, and the debtors' people."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from receivables.storage.schema.base import Base, utc_now
+
+
+class Company(Base):
+    """A legal entity of ours that sells on credit; it appears on letterheads."""
+
+    __tablename__ = "company"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18))
+    address: Mapped[str | None] = mapped_column(String(400))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    jurisdiction: Mapped[str] = mapped_column(String(8), default="CN")
+    is_default: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Debtor(Base):
+    """A customer organization that owes; its code is the natural key shared with the accounting system."""
+
+    __tablename__ = "debtor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    address: Mapped[str | None] = mapped_column(String(400))
+    segment: Mapped[str | None] = mapped_column(String(60))
+    legal_representative: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    on_hold: Mapped[bool] = mapped_column(default=False)
+    reconciliation_frequency: Mapped[str] = mapped_column(String(12), default="none")
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+
+class Contact(Base):
+    """A person in the debtor's organization (the organization-map issue extends this)."""
+
+    __tablename__ = "contact"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(ForeignKey("debtor.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20), default="other")
+    title: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(String(400))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)

@@ -1,0 +1,57 @@
+"""Column types for money: exact Numeric(18,2) on PostgreSQL, integer cents on SQLite."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import BigInteger, Dialect, Numeric
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+_CENTS = Decimal(100)
+
+
+class Amount(TypeDecorator[Decimal]):
+    """A money amount with two decimals.
+
+    SQLite has no decimal type (its NUMERIC keeps floats), so there the amount is stored as an
+    integer number of cents: sums over a million rows stay exact and are faster.
+    """
+
+    impl = Numeric(18, 2)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(18, 2, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            cents = (Decimal(value) * _CENTS)
+            if cents != cents.to_integral_value():
+                raise ValueError(f"amount {value} has more than two decimals")
+            return int(cents)
+        return Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-2)
+        return Decimal(value).quantize(Decimal("0.01"))
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
+
+
+def cents_to_decimal(value: int | Decimal | None) -> Decimal:
+    """Raw SQLite cents (or PostgreSQL numerics) from a hand-written statement, as a Decimal amount."""
+    if value is None:
+        return Decimal("0.00")
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    return Decimal(int(value)).scaleb(-2)
