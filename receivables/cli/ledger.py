@@ -22,7 +22,7 @@ from receivables.services import reports
 from receivables.services.imports import IMPORT_KINDS, ImportOutcome, run_import
 from receivables.services.payments import reverse_payment
 from receivables.services.setup import initialise
-from receivables.storage.database import unit_of_work
+from receivables.storage.database import redact_url, unit_of_work
 
 
 class AgingFormat(str, Enum):
@@ -69,7 +69,7 @@ def init(ctx: typer.Context,
     cli = state(ctx)
     runtime = cli.open(require_schema=False)
     outcome = initialise(runtime.engine, runtime.sessions, actor=cli.actor, company=company)
-    where = cli.settings.database_url if "sqlite" not in cli.settings.database_url else cli.settings.home
+    where = redact_url(cli.settings.database_url) if "sqlite" not in cli.settings.database_url else cli.settings.home
     if outcome.revision_before == outcome.revision_after:
         console().print(f"schema is up to date (revision {outcome.revision_after}) in {where}")
     else:

@@ -149,6 +149,7 @@ CONTACT_TITLES = {
     "boss": ("总经理", "董事长", "副总经理"),
     "front_desk": ("前台", "行政助理"),
 }
+CONTRACT_CODES = {"construction": "SG", "sale": "XS", "service": "FW"}  # 施工, 销售, 服务
 SEGMENTS = (("construction", 0.30), ("distribution", 0.36), ("retail", 0.26), ("public", 0.08))
 TERMS = {"construction": ((30, 60, 90), (2, 4, 4)), "sale": ((30, 60, 90), (5, 4, 1)),
          "service": ((30, 60, 90), (4, 4, 2))}
@@ -409,7 +410,7 @@ def construction_items(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as
 def contract_rows(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as_of: int, count: int,
                   now: datetime) -> tuple[list[Row], list[Item]]:
     """Split the debtor's item count over a few contracts and bill each of them."""
-    contracts = rng.randint(1, max(1, min(12, count // 25)))
+    contracts = rng.randint(1, max(1, min(12, count // 12)))
     shares = [1] * contracts
     for _ in range(count - contracts):
         shares[rng.randrange(contracts)] += 1
@@ -417,7 +418,7 @@ def contract_rows(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as_of: 
     items: list[Item] = []
     for share in shares:
         contract_id = ids.take("contract")
-        signed = rng.randint(plan.start, as_of - 120)
+        signed = rng.randint(plan.start, max(plan.start, (plan.start + as_of) // 2 - 60))
         kind = contract_kind(rng, plan)
         days = rng.choices(*TERMS[kind])[0]
         if kind == "construction":
@@ -430,7 +431,7 @@ def contract_rows(rng: random.Random, plan: DebtorPlan, ids: IdSequence, as_of: 
         items.extend(billed)
         rows.append({
             "id": contract_id, "company_id": plan.company_id, "debtor_id": plan.id,
-            "number": f"{'HJ' if plan.company is CONTRACTOR else 'DF'}-{kind[:2].upper()}-"
+            "number": f"{'HJ' if plan.company is CONTRACTOR else 'DF'}-{CONTRACT_CODES[kind]}-"
                       f"{day(signed).year}-{contract_id:06d}",
             "title": contract_title(rng, plan, kind, signed), "kind": kind, "amount": money(price),
             "currency": plan.currency, "signed_on": day(signed), "payment_terms_days": days, "created_at": now,
@@ -453,3 +454,202 @@ def contract_title(rng: random.Random, plan: DebtorPlan, kind: str, signed: int)
     if kind == "construction":
         return f"{plan.region.city}{rng.choice(plan.region.districts)}{rng.choice(PROJECTS)}施工合同"
     return f"{year}年度产品购销框架合同" if kind == "sale" else rng.choice(SERVICES)
+
+
+# --- Payments: monthly payment runs; the rest of a rounded-up transfer is credit on account ---------------
+
+def payment_runs(items: Iterable[Item]) -> list[list[Item]]:
+    """Paid items grouped into one transfer per month (at most 20 items, as one remittance advice)."""
+    runs: list[list[Item]] = []
+    month: tuple[int, int] | None = None
+    for paid in sorted((i for i in items if i.paid_on is not None), key=lambda i: (i.paid_on, i.id)):
+        assert paid.paid_on is not None
+        paid_day = day(paid.paid_on)
+        if runs and month == (paid_day.year, paid_day.month) and len(runs[-1]) < 20:
+            runs[-1].append(paid)
+        else:
+            runs.append([paid])
+            month = (paid_day.year, paid_day.month)
+    return runs
+
+
+def payment_rows(rng: random.Random, plan: DebtorPlan, items: Sequence[Item], ids: IdSequence, as_of: int,
+                 batch: Batch, now: datetime) -> set[int]:
+    """Write the debtor's payments and allocations; returns the items whose allocation was reversed."""
+    runs = payment_runs(items)
+    reversed_items: set[int] = set()
+    for position, run in enumerate(runs):
+        payment_id = ids.take("payment")
+        received = max(i.paid_on for i in run if i.paid_on is not None)
+        applied = sum(i.paid for i in run)
+        amount = applied
+        if rng.random() < 0.02:
+            unit = 100_000 if plan.currency == "CNY" else 10_000
+            amount = (applied // unit + 1) * unit
+            batch.payments_with_credit += 1
+        bounced = plan.bounces and position == len(runs) - 1
+        reversed_on = day(min(as_of, received + rng.randint(3, 10))) if bounced else None
+        if bounced:
+            batch.reversed_payments += 1
+            reversed_items.update(i.id for i in run)
+        batch.rows["payment"].append({
+            "id": payment_id, "company_id": plan.company_id, "debtor_id": plan.id,
+            "reference": f"RC{day(received):%Y%m%d}{payment_id:07d}", "received_on": day(received),
+            "currency": plan.currency, "amount": money(amount), "applies_to": ";".join(i.number for i in run),
+            "reversed_on": reversed_on, "reversal_reason": REVERSAL_REASON if bounced else None,
+            "created_at": now,
+        })
+        batch.rows["allocation"].extend(
+            {"id": ids.take("allocation"), "payment_id": payment_id, "receivable_id": i.id,
+             "amount": money(i.paid), "applied_on": day(max(received, i.issue)), "reversed_on": reversed_on}
+            for i in run
+        )
+    return reversed_items
+
+
+def receivable_rows(rng: random.Random, plan: DebtorPlan, items: Sequence[Item], reversed_items: set[int],
+                    batch: Batch, now: datetime) -> None:
+    """Open amount = amount less active allocations, from the same numbers the allocations were made of."""
+    for i in items:
+        open_cents = i.cents - (0 if i.id in reversed_items else i.paid)
+        batch.open_items += open_cents != 0
+        batch.rows["receivable"].append({
+            "id": i.id, "company_id": plan.company_id, "debtor_id": plan.id, "contract_id": i.contract_id,
+            "kind": i.kind, "number": i.number, "issue_date": day(i.issue), "due_date": day(i.due),
+            "currency": plan.currency, "amount": money(i.cents), "open_amount": money(open_cents),
+            "dunning_block": open_cents > 0 and rng.random() < 0.01, "created_at": now,
+        })
+
+
+# --- Putting one debtor together -------------------------------------------------------------------------
+
+def plan_debtor(rng: random.Random, index: int, debtor_id: int, as_of: int, company_ids: dict[str, int]) -> DebtorPlan:
+    segment = rng.choices([s for s, _ in SEGMENTS], [w for _, w in SEGMENTS])[0]
+    english = segment in ("distribution", "retail") and rng.random() < 0.18
+    currency, factor = "CNY", 1.0
+    if english:
+        currency, _, factor = rng.choices(FOREIGN_CURRENCIES, [w for _, w, _ in FOREIGN_CURRENCIES])[0]
+    company = CONTRACTOR if segment in ("construction", "public") else DISTRIBUTOR
+    bounces = index % BOUNCE_EVERY == 11
+    behaviour = BEHAVIOURS[1] if bounces else rng.choices(BEHAVIOURS, [b.weight for b in BEHAVIOURS])[0]
+    start = as_of - rng.randint(365, 1095)
+    stop = rng.randint(start + 60, as_of - 15) if behaviour.name == "stopped" else None
+    return DebtorPlan(debtor_id, index, segment, company, company_ids[company.key], currency, factor, english,
+                      rng.choice(BRANDS)[0], rng.choice(REGIONS), behaviour, stop, start, bounces)
+
+
+def add_debtor(rng: random.Random, plan: DebtorPlan, count: int, as_of: int, ids: IdSequence,
+               names: set[str], batch: Batch, now: datetime) -> None:
+    name, domain = debtor_name(rng, plan, names)
+    batch.rows["debtor"].append(debtor_row(rng, plan, name, now))
+    batch.rows["contact"].extend(contact_rows(rng, plan, domain, ids, now))
+    contracts, items = contract_rows(rng, plan, ids, as_of, count, now)
+    batch.rows["contract"].extend(contracts)
+    reversed_items = payment_rows(rng, plan, items, ids, as_of, batch, now)
+    receivable_rows(rng, plan, items, reversed_items, batch, now)
+
+
+def item_counts(rng: random.Random, debtors: int, total: int) -> list[int]:
+    """Exactly `total` items over the debtors, a few big accounts and many small ones."""
+    weights = [rng.lognormvariate(0.0, 0.8) for _ in range(debtors)]
+    spread, scale = total - 3 * debtors, sum(weights)
+    counts = [3 + int(spread * w / scale) for w in weights]
+    for index in range(total - sum(counts)):
+        counts[index % debtors] += 1
+    return counts
+
+
+# --- Writing -------------------------------------------------------------------------------------------
+
+def table(name: str) -> Table:
+    return Base.metadata.tables[name]
+
+
+def write_batch(session: Session, batch: Batch, written: dict[str, int]) -> None:
+    """One executemany per table (Core insert, explicit keys: no RETURNING round-trips)."""
+    for name in WRITE_ORDER:
+        rows = batch.rows[name]
+        if rows:
+            session.execute(insert(table(name)), rows)
+            written[name] += len(rows)
+            batch.rows[name] = []
+
+
+def refuse_unless_empty(session: Session) -> None:
+    if session.execute(select(table("debtor").c.id).limit(1)).first() is not None:
+        raise DemoError("the database already holds data; use a fresh RECEIVABLES_HOME or --db")
+
+
+def next_ids(session: Session) -> IdSequence:
+    names = ("company", *WRITE_ORDER)
+    return IdSequence({n: (session.execute(select(func.max(table(n).c.id))).scalar() or 0) + 1 for n in names})
+
+
+def creditor_ids(session: Session, ids: IdSequence, now: datetime) -> dict[str, int]:
+    """Our two companies, reusing one that `receivables init --company` already created by name."""
+    company = table("company")
+    has_default = session.execute(select(company.c.id).where(company.c.is_default)).first() is not None
+    found: dict[str, int] = {}
+    for creditor in (CONTRACTOR, DISTRIBUTOR):
+        existing = session.execute(select(company.c.id).where(company.c.name == creditor.name)).scalar()
+        if existing is None:
+            existing = ids.take("company")
+            session.execute(insert(company), [{
+                "id": existing, "name": creditor.name, "credit_code": creditor.credit_code,
+                "address": creditor.address, "phone": creditor.phone, "jurisdiction": "CN",
+                "is_default": not has_default, "created_at": now,
+            }])
+            has_default = True
+        found[creditor.key] = existing
+    return found
+
+
+def advance_sequences(session: Session) -> None:
+    """PostgreSQL hands out ids from sequences, which explicit keys do not move: move them past the max."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for name in ("company", *WRITE_ORDER):
+        key = table(name).c.id
+        session.execute(select(func.setval(func.pg_get_serial_sequence(name, "id"),
+                                           select(func.max(key)).scalar_subquery())))
+
+
+def load_demo(factory: sessionmaker[Session], *, size: DemoSize = "small", seed: int = 1, as_of: date,
+              actor: str = "system", progress: Progress | None = None) -> DemoSummary:
+    """Load the demo ledger as it stood on `as_of`, in one transaction; the same seed gives the same rows.
+
+    Refuses a database that already has debtors. `progress(done, total)` counts receivables written.
+    """
+    scale = SCALES.get(size)
+    if scale is None:
+        raise DemoError(f"unknown demo size {size!r} (expected small or large)")
+    rng, today, now = random.Random(seed), as_of.toordinal(), utc_now()
+    with unit_of_work(factory) as session:
+        refuse_unless_empty(session)
+        ids = next_ids(session)
+        companies = creditor_ids(session, ids, now)
+        written = dict.fromkeys(WRITE_ORDER, 0)
+        batch, names = Batch(), set()  # type: set[str]
+        for index, count in enumerate(item_counts(rng, scale.debtors, scale.receivables)):
+            plan = plan_debtor(rng, index, ids.take("debtor"), today, companies)
+            add_debtor(rng, plan, count, today, ids, names, batch, now)
+            if len(batch.rows["receivable"]) >= CHUNK_ITEMS or index == scale.debtors - 1:
+                write_batch(session, batch, written)
+                if progress is not None:
+                    progress(written["receivable"], scale.receivables)
+        advance_sequences(session)
+        summary = DemoSummary(
+            size=size, seed=seed, as_of=as_of, companies=len(companies), debtors=written["debtor"],
+            contacts=written["contact"], contracts=written["contract"], receivables=written["receivable"],
+            open_receivables=batch.open_items, payments=written["payment"], allocations=written["allocation"],
+            reversed_payments=batch.reversed_payments, payments_with_credit=batch.payments_with_credit,
+        )
+        audit.record(session, actor, "demo.load", "database", None, detail={
+            "size": size, "seed": seed, "as_of": as_of, **summary_counts(summary)})
+    return summary
+
+
+def summary_counts(summary: DemoSummary) -> dict[str, int]:
+    return {name: getattr(summary, name) for name in (
+        "companies", "debtors", "contacts", "contracts", "receivables", "open_receivables", "payments",
+        "allocations", "reversed_payments", "payments_with_credit")}
