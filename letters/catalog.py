@@ -3,6 +3,7 @@ folder before the shipped one), reads their front matter and fingerprints their 
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 from collections.abc import Sequence
@@ -67,11 +68,11 @@ class TemplateCatalog:
         """Every usable template, one per name and locale, sorted by name then locale."""
         return [info for info in self._scan() if isinstance(info, TemplateInfo)]
 
-    def problems(self) -> list[str]:
+    def problems(self) -> builtins.list[str]:
         """Templates that could not be read, each as one line naming the file, line and problem."""
         return [str(item) for item in self._scan() if isinstance(item, TemplateError)]
 
-    def _scan(self) -> list[TemplateInfo | TemplateError]:
+    def _scan(self) -> builtins.list[TemplateInfo | TemplateError]:
         found: dict[tuple[str, str], TemplateInfo | TemplateError] = {}
         for folder in self.folders:
             for locale in LOCALES:
@@ -106,6 +107,11 @@ def read_template(path: Path, search_path: tuple[Path, ...]) -> TemplateInfo:
 
 def template_body(path: Path) -> str:
     """The template's body with its front matter replaced by blank lines (so line numbers hold)."""
+    return _body(path, path.stat().st_mtime_ns if path.is_file() else 0)
+
+
+@lru_cache(maxsize=256)
+def _body(path: Path, mtime_ns: int) -> str:
     return split_front_matter(_read_text(path), display_path(path))[1]
 
 
@@ -130,11 +136,6 @@ def source_fingerprint(path: Path, search_path: tuple[Path, ...]) -> str:
 
 def included_partials(path: Path, search_path: tuple[Path, ...]) -> list[tuple[str, Path]]:
     """The partials a template includes, by name, resolved in the search path, sorted by name."""
-    return _included(path, _mtime(path), search_path)
-
-
-@lru_cache(maxsize=256)
-def _included(path: Path, mtime: float, search_path: tuple[Path, ...]) -> list[tuple[str, Path]]:
     env = letter_environment(search_path, template_body)
     seen: dict[str, Path] = {}
     pending: list[tuple[str, str]] = [(template_body(path), str(path))]
@@ -152,10 +153,6 @@ def _included(path: Path, mtime: float, search_path: tuple[Path, ...]) -> list[t
                 seen[name] = partial
                 pending.append((_read_text(partial), str(partial)))
     return sorted(seen.items())
-
-
-def _mtime(path: Path) -> float:
-    return path.stat().st_mtime
 
 
 def _read_text(path: Path) -> str:

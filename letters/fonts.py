@@ -24,6 +24,8 @@ FONT_ENVIRONMENT = "RECEIVABLES_FONT"
 CID_FONT = "STSong-Light"
 CID_CHOICE = "cid"
 REPLACEMENT = "〓"
+# same meaning, other code point: used when the font lacks the first but has the second
+SUBSTITUTES = {"¥": "￥", "•": "·", "–": "－", "—": "－"}
 
 SYSTEM_FONTS = (
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
@@ -125,10 +127,13 @@ def _register_family(name: str) -> None:
     pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
 
 
+@lru_cache(maxsize=8192)
 def visible_text(text: str, font: LetterFont) -> tuple[str, frozenset[str]]:
     """The text with characters the font lacks replaced by a visible mark, and the set replaced."""
     if all(font.covers(c) or c in " \n\t" for c in text):
         return text, frozenset()
+    text = "".join(SUBSTITUTES[c] if c in SUBSTITUTES and not font.covers(c) and font.covers(SUBSTITUTES[c])
+                   else c for c in text)
     mark = REPLACEMENT if font.covers(REPLACEMENT) else "?"
     missing = frozenset(c for c in text if not font.covers(c) and c not in " \n\t")
     return "".join(mark if c in missing else c for c in text), missing

@@ -65,7 +65,7 @@ def _break_point(chars: Sequence[str], start: int, overflow: int) -> int:
         return cut
     # no allowed break on this line: hang the closing punctuation past the margin instead
     cut = overflow
-    while cut < len(chars) and chars[cut] in CANNOT_START:
+    while cut < len(chars) and (chars[cut] in CANNOT_START or chars[cut] == " "):
         cut += 1
     return cut
 
@@ -73,10 +73,11 @@ def _break_point(chars: Sequence[str], start: int, overflow: int) -> int:
 def _forbidden(chars: Sequence[str], cut: int) -> bool:
     if cut >= len(chars):
         return False
-    before, after = chars[cut - 1], chars[cut]
+    after = next((c for c in chars[cut:] if c != " "), "")
+    before = next((c for c in reversed(chars[:cut]) if c != " "), "")
     if after in CANNOT_START or before in CANNOT_END:
-        return True
-    return _narrow(before) and _narrow(after)
+        return after != "" and before != ""
+    return _narrow(chars[cut - 1]) and _narrow(chars[cut])
 
 
 def _narrow(char: str) -> bool:

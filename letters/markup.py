@@ -59,6 +59,8 @@ def _blocks(tokens: Sequence[Token], i: int, close: str | None, keep_lines: bool
             if section_kind not in SECTION_KINDS:
                 raise MarkupError(f"unknown block '::: {section_kind}'; known blocks: {', '.join(SECTION_KINDS)}")
             inner, i = _blocks(tokens, i + 1, "container_section_close", keep_lines=True)
+            if section_kind == "letterhead":
+                inner = _name_on_its_own_line(inner)
             blocks.append(Section(section_kind, tuple(inner)))
         elif kind == "blockquote_open":
             inner, i = _blocks(tokens, i + 1, "blockquote_close", keep_lines)
@@ -73,6 +75,23 @@ def _blocks(tokens: Sequence[Token], i: int, close: str | None, keep_lines: bool
         else:
             i += 1
     return blocks, i
+
+
+def _name_on_its_own_line(blocks: list[Block]) -> list[Block]:
+    """The letterhead's first line (the company name) becomes its own paragraph, set larger."""
+    for index, block in enumerate(blocks):
+        if isinstance(block, Paragraph):
+            if LineBreak() not in block.inlines:
+                return blocks
+            cut = block.inlines.index(LineBreak())
+            split = [Paragraph(block.inlines[:cut]), Paragraph(block.inlines[cut + 1:])]
+            return blocks[:index] + split + blocks[index + 1:]
+    return blocks
+
+
+def first_paragraph(blocks: Sequence[Block]) -> int | None:
+    """The index of the first paragraph among blocks, if any."""
+    return next((i for i, b in enumerate(blocks) if isinstance(b, Paragraph)), None)
 
 
 def _list_items(tokens: Sequence[Token], i: int, close: str,

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from jinja2 import (FileSystemLoader, StrictUndefined, TemplateNotFound, TemplateSyntaxError,
-                    UndefinedError, meta, nodes, pass_context)
+                    UndefinedError, meta, pass_context)
 from jinja2.environment import Environment
 from jinja2.exceptions import SecurityError
 from jinja2.runtime import Context
@@ -53,7 +53,7 @@ class LetterEnvironment(SandboxedEnvironment):
     """A sandbox in which data mappings expose their keys only, never dict methods."""
 
     def getattr(self, obj: Any, attribute: str) -> Any:
-        if isinstance(obj, Record):
+        if isinstance(obj, Record) and not attribute.startswith("_"):
             if attribute in obj:
                 return obj[attribute]
             return self.undefined(obj=obj, name=attribute)
@@ -154,11 +154,6 @@ def first_use_line(source: str, name: str) -> int | None:
             if pattern.search(tag.group(0)):
                 return number
     return None
-
-
-def iter_nodes(ast: nodes.Template) -> Iterator[nodes.Node]:
-    """Every node of a parsed template, for checks that look at the template's shape."""
-    yield from ast.find_all(nodes.Node)
 
 
 @pass_context

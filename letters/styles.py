@@ -10,7 +10,8 @@ from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT  # type: ignore[imp
 from reportlab.lib.styles import ParagraphStyle  # type: ignore[import-untyped]
 from reportlab.pdfbase.pdfmetrics import stringWidth  # type: ignore[import-untyped]
 from reportlab.platypus import Paragraph  # type: ignore[import-untyped]
-from reportlab.platypus.paragraph import ParaLines, cjkU, makeCJKParaLine  # type: ignore[import-untyped]
+from reportlab.pdfbase.pdfmetrics import getAscentDescent
+from reportlab.platypus.paragraph import FragLine, ParaLines, cjkU  # type: ignore[import-untyped]
 
 from letters.linebreak import FORCED_BREAK, break_lines
 
@@ -87,7 +88,7 @@ class KinsokuParagraph(Paragraph):  # type: ignore[misc]
     def breakLinesCJK(self, maxWidths: Any) -> Any:  # noqa: N802 - reportlab's name
         if not isinstance(maxWidths, (list, tuple)):
             maxWidths = [maxWidths]
-        if hasattr(self, "blPara") and getattr(self, "_splitpara", 0):
+        if hasattr(self, "blPara") and getattr(self, "_splitpara", False):
             return self.blPara
         frags = self.frags
         if not frags or any(hasattr(f, "cbDefn") for f in frags):
@@ -101,8 +102,6 @@ class KinsokuParagraph(Paragraph):  # type: ignore[misc]
             glyphs.extend(_Glyph(c, frag, _char_width(c, frag.fontName, frag.fontSize)) for c in text)
         chars = [FORCED_BREAK if hasattr(g.frag, "lineBreak") else str(g) for g in glyphs]
         widths = [g.width for g in glyphs]
-        auto = getattr(self, "autoLeading", getattr(self.style, "autoLeading", ""))
-        calc_bounds = auto not in ("", "off")
         lines = []
         for number, line in enumerate(break_lines(chars, widths, list(maxWidths))):
             max_width = maxWidths[min(number, len(maxWidths) - 1)]
@@ -110,6 +109,30 @@ class KinsokuParagraph(Paragraph):  # type: ignore[misc]
             while end > line.start and chars[end - 1] == " ":
                 end -= 1
             used = sum(widths[line.start:end])
-            lines.append(makeCJKParaLine(glyphs[line.start:end],
-                                         max_width, used, max_width - used, line.forced, calc_bounds))
+            lines.append(_line(glyphs[line.start:end], max_width, used, line.forced))
         return ParaLines(kind=1, lines=lines)
+
+
+def _line(glyphs: list[_Glyph], max_width: float, used: float, forced: bool) -> Any:
+    """reportlab's CJK line, built per run of glyphs sharing a fragment rather than per glyph."""
+    words: list[Any] = []
+    size = ascent = descent = 0.0
+    start = 0
+    for index in range(1, len(glyphs) + 1):
+        if index < len(glyphs) and glyphs[index].frag is glyphs[start].frag:
+            continue
+        frag = glyphs[start].frag
+        top, bottom = _ascent_descent(frag.fontName, frag.fontSize)
+        size, ascent, descent = max(size, frag.fontSize), max(ascent, top), min(descent, bottom)
+        word = frag.clone()
+        word.text = "".join(glyphs[start:index])
+        words.append(word)
+        start = index
+    return FragLine(kind=1, extraSpace=max_width - used, wordCount=1, words=words, fontSize=size,
+                    ascent=ascent, descent=descent, maxWidth=max_width, currentWidth=used, lineBreak=forced)
+
+
+@lru_cache(maxsize=256)
+def _ascent_descent(font: str, size: float) -> tuple[float, float]:
+    top, bottom = getAscentDescent(font, size)
+    return float(top), float(bottom)

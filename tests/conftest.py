@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from receivables.storage.database import make_engine, session_factory
+from receivables.storage.database import make_engine
+from receivables.storage.database import session_factory as make_session_factory
 from receivables.storage.schema_version import upgrade_schema
 
 POSTGRES_URL = os.environ.get("RECEIVABLES_TEST_POSTGRES_URL", "")
@@ -57,7 +58,7 @@ def engine(database_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
-    return session_factory(engine)
+    return make_session_factory(engine)
 
 
 @pytest.fixture

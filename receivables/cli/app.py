@@ -15,9 +15,11 @@ from receivables.bootstrap import Runtime, start
 from receivables.cli.output import UserError, error_console
 from receivables.config import ConfigError, Settings, load_settings
 from receivables.services.imports import ImportRefused
+from receivables.services.letters import LetterRefused
 from receivables.services.payments import PaymentRefused
 from receivables.services.reports import UnknownRecord
 from receivables.services.setup import SchemaOutdated, require_current_schema
+from receivables.storage.blobs import BlobError
 from receivables.storage.database import DatabaseUnavailable
 
 app = typer.Typer(
@@ -77,11 +79,15 @@ def _register() -> None:
         from receivables.cli.letters import letters_app
     except ImportError:  # the letters commands arrive with the letters package
         return
+    from receivables.cli import letters_issue
+
+    letters_issue.register(letters_app)
     app.add_typer(letters_app, name="letters", help="Letter templates: list, check, preview, issue. 函件模板。")
 
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     UserError, ConfigError, DatabaseUnavailable, SchemaOutdated, ImportRefused, UnknownRecord, PaymentRefused,
+    LetterRefused, BlobError,
 )
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import sys
 from dataclasses import asdict
-from datetime import date
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -19,7 +18,7 @@ from receivables.cli.output import OutputFormat, console, error_console, fail, p
 from receivables.domain.aging import BUCKETS
 from receivables.files.export import write_aging_xlsx
 from receivables.services import reports
-from receivables.services.imports import IMPORT_KINDS, ImportOutcome, run_import
+from receivables.services.imports import ImportOutcome, run_import
 from receivables.services.payments import reverse_payment
 from receivables.services.setup import initialise
 from receivables.storage.database import redact_url, unit_of_work

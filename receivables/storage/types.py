@@ -8,9 +8,6 @@ from typing import Any
 from sqlalchemy import BigInteger, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-_CENTS = Decimal(100)
-
-
 class Amount(TypeDecorator[Decimal]):
     """A money amount with two decimals.
 
@@ -30,10 +27,11 @@ class Amount(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            cents = (Decimal(value) * _CENTS)
-            if cents != cents.to_integral_value():
+            cents = Decimal(value).scaleb(2)
+            whole = int(cents)
+            if whole != cents:
                 raise ValueError(f"amount {value} has more than two decimals")
-            return int(cents)
+            return whole
         return Decimal(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:

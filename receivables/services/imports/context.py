@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receivables.domain.dates import date_from_cell
-from receivables.domain.money import ZERO, normalize_currency, parse_amount, round_cents
+from receivables.domain.money import normalize_currency, parse_amount, round_cents
 from receivables.domain.problems import Problem
 from receivables.storage.schema import Company, Debtor
 
@@ -66,6 +66,8 @@ class ImportContext:
         return found
 
     def company_id(self, cells: dict[str, Any]) -> int:
+        if not cells.get("company") and self.default_company_id is not None:
+            return self.default_company_id
         name = text_cell(cells, "company")
         if self._companies is None:
             self._companies = dict(self.session.execute(select(Company.name, Company.id)).tuples().all())
@@ -84,7 +86,10 @@ class ImportContext:
 
 def text_cell(cells: dict[str, Any], column: str, *, required: bool = False, max_length: int = 300) -> str:
     raw = cells.get(column, "")
-    value = "" if raw is None else str(raw).strip()
+    if type(raw) is str:
+        value = raw.strip()
+    else:
+        value = "" if raw is None else str(raw).strip()
     if isinstance(raw, float) and raw.is_integer():
         value = str(int(raw))  # Excel turns codes such as 1001 into 1001.0
     if required and not value:
@@ -96,6 +101,11 @@ def text_cell(cells: dict[str, Any], column: str, *, required: bool = False, max
 
 def amount_cell(cells: dict[str, Any], column: str, *, required: bool = True) -> Decimal | None:
     raw = cells.get(column, "")
+    if type(raw) is str and raw:
+        try:
+            return parse_amount(raw)
+        except ValueError as exc:
+            raise RowRejected(column, raw, str(exc)) from None
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
             raise RowRejected(column, "", "required amount is empty")
@@ -112,6 +122,11 @@ def amount_cell(cells: dict[str, Any], column: str, *, required: bool = True) ->
 
 def date_cell(cells: dict[str, Any], column: str, *, required: bool = True) -> date | None:
     raw = cells.get(column, "")
+    if type(raw) is str and len(raw) == 10 and raw[4] == "-":
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass  # the full parser below gives the reason
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         if required:
             raise RowRejected(column, "", "required date is empty")
@@ -133,6 +148,9 @@ def currency_cell(cells: dict[str, Any], column: str = "currency", default: str 
 
 
 def choice_cell(cells: dict[str, Any], column: str, choices: dict[str, str], default: str) -> str:
+    raw = cells.get(column)
+    if type(raw) is str and raw in choices:
+        return choices[raw]
     raw = text_cell(cells, column)
     if not raw:
         return default

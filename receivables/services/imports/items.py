@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import date, timedelta
-from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, tuple_
 
 from receivables.domain.allocation import OpenItem, plan_allocation
 from receivables.domain.money import ZERO
@@ -15,6 +14,7 @@ from receivables.files.tables import Row
 from receivables.services.imports.context import (
     ImportContext, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, text_cell,
 )
+from receivables.storage.bulk import insert_new_only, max_id
 from receivables.storage.ledger import refresh_open_amounts
 from receivables.storage.schema import Allocation, Contract, Payment, Receivable, ReceivableKind
 
@@ -107,12 +107,20 @@ def load_items(context: ImportContext, chunk: list[Row]) -> None:
 
 
 def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]]) -> None:
+    """Insert what is new; rows whose number exists are compared: same values are unchanged,
+    other values are refused, and a number inserted earlier in this import is a duplicate."""
+    chunk_start = max_id(context.session, Receivable.__table__)
+    rows = [{**values, "open_amount": values["amount"]} for _, values in parsed.values()]
+    inserted = insert_new_only(context.session, Receivable.__table__, rows)
+    context.inserted += inserted
+    if inserted == len(rows):
+        return
     existing = context.session.execute(
         select(Receivable.id, Receivable.debtor_id, Receivable.number, *[getattr(Receivable, f) for f in _COMPARED])
-        .where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(parsed)))
+        .where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(parsed)), Receivable.id <= chunk_start)
     ).all()
     for current in existing:
-        number, values = parsed.pop((current.debtor_id, current.number))
+        number, values = parsed[(current.debtor_id, current.number)]
         if current.id > context.max_id_before:
             context.problem(number, "number", values["number"], "duplicate number for this debtor in this file")
             continue
@@ -124,9 +132,6 @@ def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int
         context.problem(number, field, values[field],
                         f"{values['number']} is already recorded with {field} {getattr(current, field)}; "
                         "an issued item is not changed by import (book a credit note instead)")
-    if parsed:
-        context.session.execute(insert(Receivable), [{**v, "open_amount": v["amount"]} for _, v in parsed.values()])
-        context.inserted += len(parsed)
 
 
 def _payment_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, Any]:

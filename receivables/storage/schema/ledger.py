@@ -6,10 +6,10 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
+from sqlalchemy import false, CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from receivables.storage.schema.base import Base, utc_now
+from receivables.storage.schema.base import Base
 from receivables.storage.types import Amount
 
 
@@ -37,7 +37,7 @@ class Contract(Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     signed_on: Mapped[date | None] = mapped_column(Date)
     payment_terms_days: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
 
 class Receivable(Base):
@@ -55,12 +55,14 @@ class Receivable(Base):
             sqlite_where=text("open_amount <> 0"),
             postgresql_where=text("open_amount <> 0"),
         ),
+        Index("ix_receivable_contract_id", "contract_id", sqlite_where=text("contract_id IS NOT NULL"),
+              postgresql_where=text("contract_id IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("company.id"))
     debtor_id: Mapped[int] = mapped_column(ForeignKey("debtor.id"))
-    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     kind: Mapped[str] = mapped_column(String(20), default=ReceivableKind.invoice.value)
     number: Mapped[str] = mapped_column(String(64))
     issue_date: Mapped[date] = mapped_column(Date)
@@ -68,8 +70,8 @@ class Receivable(Base):
     currency: Mapped[str] = mapped_column(String(3))
     amount: Mapped[Decimal] = mapped_column(Amount)
     open_amount: Mapped[Decimal] = mapped_column(Amount)
-    dunning_block: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    dunning_block: Mapped[bool] = mapped_column(server_default=false())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
 
 class Payment(Base):
@@ -88,7 +90,7 @@ class Payment(Base):
     applies_to: Mapped[str | None] = mapped_column(String(1000))
     reversed_on: Mapped[date | None] = mapped_column(Date)
     reversal_reason: Mapped[str | None] = mapped_column(String(300))
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
 
 class Allocation(Base):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, String, Text, func
 from sqlalchemy.orm import Mapped, mapped_column
 
-from receivables.storage.schema.base import Base, utc_now
+from receivables.storage.schema.base import Base
 
 
 class Company(Base):
@@ -20,9 +20,14 @@ class Company(Base):
     credit_code: Mapped[str | None] = mapped_column(String(18))
     address: Mapped[str | None] = mapped_column(String(400))
     phone: Mapped[str | None] = mapped_column(String(60))
+    bank_name: Mapped[str | None] = mapped_column(String(200))
+    bank_account: Mapped[str | None] = mapped_column(String(60))
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(60))
+    logo_sha256: Mapped[str | None] = mapped_column(String(64))
     jurisdiction: Mapped[str] = mapped_column(String(8), default="CN")
     is_default: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
 
 class Debtor(Base):
@@ -40,8 +45,9 @@ class Debtor(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     on_hold: Mapped[bool] = mapped_column(default=False)
     reconciliation_frequency: Mapped[str] = mapped_column(String(12), default="none")
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
-    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp(),
+                                                 onupdate=func.current_timestamp())
 
 
 class Contact(Base):
@@ -59,4 +65,4 @@ class Contact(Base):
     address: Mapped[str | None] = mapped_column(String(400))
     is_primary: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())

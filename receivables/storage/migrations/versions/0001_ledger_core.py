@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 04:36:52.920501
+Create Date: 2026-11-29
 """
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def upgrade() -> None:
     sa.Column('phone', sa.String(length=60), nullable=True),
     sa.Column('jurisdiction', sa.String(length=8), nullable=False),
     sa.Column('is_default', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_company')),
     sa.UniqueConstraint('name', name=op.f('uq_company_name'))
     )
@@ -58,8 +58,8 @@ def upgrade() -> None:
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('on_hold', sa.Boolean(), nullable=False),
     sa.Column('reconciliation_frequency', sa.String(length=12), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_debtor')),
     sa.UniqueConstraint('code', name=op.f('uq_debtor_code'))
     )
@@ -78,7 +78,7 @@ def upgrade() -> None:
     sa.Column('address', sa.String(length=400), nullable=True),
     sa.Column('is_primary', sa.Boolean(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
     sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], name=op.f('fk_contact_debtor_id_debtor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contact'))
     )
@@ -96,7 +96,7 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('signed_on', sa.Date(), nullable=True),
     sa.Column('payment_terms_days', sa.Integer(), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_contract_company_id_company')),
     sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], name=op.f('fk_contract_debtor_id_debtor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_contract')),
@@ -117,7 +117,7 @@ def upgrade() -> None:
     sa.Column('applies_to', sa.String(length=1000), nullable=True),
     sa.Column('reversed_on', sa.Date(), nullable=True),
     sa.Column('reversal_reason', sa.String(length=300), nullable=True),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
     sa.CheckConstraint('amount > 0', name=op.f('ck_payment_amount_positive')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_payment_company_id_company')),
     sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], name=op.f('fk_payment_debtor_id_debtor')),
@@ -141,8 +141,8 @@ def upgrade() -> None:
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('amount', receivables.storage.types.Amount(precision=18, scale=2), nullable=False),
     sa.Column('open_amount', receivables.storage.types.Amount(precision=18, scale=2), nullable=False),
-    sa.Column('dunning_block', sa.Boolean(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('dunning_block', sa.Boolean(), server_default=sa.false(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
     sa.CheckConstraint("kind <> 'credit_note' OR amount <= 0", name=op.f('ck_receivable_credit_note_negative')),
     sa.ForeignKeyConstraint(['company_id'], ['company.id'], name=op.f('fk_receivable_company_id_company')),
     sa.ForeignKeyConstraint(['contract_id'], ['contract.id'], name=op.f('fk_receivable_contract_id_contract')),
@@ -151,8 +151,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('debtor_id', 'number', name=op.f('uq_receivable_debtor_id_number'))
     )
     with op.batch_alter_table('receivable', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_receivable_company_id'), ['company_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_receivable_contract_id'), ['contract_id'], unique=False)
+        batch_op.create_index('ix_receivable_contract_id', ['contract_id'], unique=False, sqlite_where=sa.text('contract_id IS NOT NULL'), postgresql_where=sa.text('contract_id IS NOT NULL'))
         batch_op.create_index('ix_receivable_open_items', ['due_date', 'debtor_id', 'currency', 'open_amount', 'issue_date'], unique=False, sqlite_where=sa.text('open_amount <> 0'), postgresql_where=sa.text('open_amount <> 0'))
 
     op.create_table('allocation',
@@ -185,8 +184,7 @@ def downgrade() -> None:
     op.drop_table('allocation')
     with op.batch_alter_table('receivable', schema=None) as batch_op:
         batch_op.drop_index('ix_receivable_open_items', sqlite_where=sa.text('open_amount <> 0'), postgresql_where=sa.text('open_amount <> 0'))
-        batch_op.drop_index(batch_op.f('ix_receivable_contract_id'))
-        batch_op.drop_index(batch_op.f('ix_receivable_company_id'))
+        batch_op.drop_index('ix_receivable_contract_id', sqlite_where=sa.text('contract_id IS NOT NULL'), postgresql_where=sa.text('contract_id IS NOT NULL'))
 
     op.drop_table('receivable')
     with op.batch_alter_table('payment', schema=None) as batch_op:

@@ -1,0 +1,231 @@
+"""Issuing letters from the ledger: numbered, rendered, stored by hash, recorded, never changed."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from letters import RenderedLetter, TemplateCatalog, TemplateInfo, render_letter, shipped_templates_dir
+from receivables.domain.ledger import OpenItemLine
+from receivables.domain.money import ZERO
+from receivables.domain.numbering import format_letter_number
+from receivables.services.reports import UnknownRecord
+from receivables.storage import audit
+from receivables.storage.blobs import BlobStore
+from receivables.storage.numbering import next_sequence
+from receivables.storage.queries.debtors import debtor_open_items, find_debtor
+from receivables.storage.schema import Company, Contact, Contract, Debtor, Letter, LetterFile
+
+DEFAULT_DEADLINE_DAYS = 15
+_RECIPIENT_ROLES = ("finance", "boss", "legal_rep", "procurement")
+_NO_CONTACT = {"zh_CN": ("财务负责人", "财务部"), "en": ("Head of Finance", "Finance Department")}
+
+
+class LetterRefused(ValueError):
+    """The letter cannot be issued as asked (no open items, ambiguous currency, unknown company)."""
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedLetter:
+    number: str
+    debtor: str
+    template: str
+    locale: str
+    files: Mapping[str, str]  # format -> SHA-256
+    paths: Mapping[str, Path]  # format -> file in the blob store
+    warnings: tuple[str, ...]
+
+
+def catalog_for(user_templates: Path) -> TemplateCatalog:
+    """User templates override the shipped ones of the same name and locale."""
+    return TemplateCatalog([user_templates, shipped_templates_dir()])
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _creditor(session: Session, company: str | None) -> Company:
+    query = select(Company).where(Company.name == company) if company else select(Company).where(
+        Company.is_default.is_(True))
+    found = session.execute(query).scalar_one_or_none()
+    if found is None:
+        raise LetterRefused(f"unknown company {company!r}" if company else
+                            "no default company: run `receivables init --company NAME`")
+    return found
+
+
+def _recipient(session: Session, debtor: Debtor, locale: str) -> dict[str, Any]:
+    contacts = session.execute(select(Contact).where(Contact.debtor_id == debtor.id)).scalars().all()
+    ranked = sorted(contacts, key=lambda c: (not c.is_primary,
+                                             _RECIPIENT_ROLES.index(c.role) if c.role in _RECIPIENT_ROLES else 9,
+                                             c.id))
+    if ranked:
+        chosen = ranked[0]
+        return {"name": chosen.name, "title": chosen.title or "", "company": debtor.name,
+                "address": chosen.address or debtor.address or ""}
+    name, title = _NO_CONTACT.get(locale, _NO_CONTACT["en"])
+    return {"name": name, "title": title, "company": debtor.name, "address": debtor.address or ""}
+
+
+def _contract_of(session: Session, items: Sequence[OpenItemLine], debtor_id: int) -> dict[str, Any] | None:
+    numbers = {i.contract for i in items}
+    if len(numbers) != 1 or None in numbers:
+        return None
+    contract = session.execute(
+        select(Contract).where(Contract.debtor_id == debtor_id, Contract.number == numbers.pop())
+    ).scalar_one()
+    return {"number": contract.number, "name": contract.title or contract.number,
+            "date": contract.signed_on.isoformat() if contract.signed_on else None}
+
+
+def _previous_letters(session: Session, debtor_id: int) -> list[str]:
+    """Dates of the letters already issued to the debtor, oldest first (final demands cite them)."""
+    rows = session.execute(select(Letter.letter_date).where(Letter.debtor_id == debtor_id).order_by(Letter.id))
+    return [d.isoformat() for d in rows.scalars()]
+
+
+def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as_of: date, locale: str,
+                      currency: str | None, deadline_days: int, blobs: BlobStore) -> dict[str, Any]:
+    """The data a template sees, frozen as of `as_of` (without the letter number, assigned at issue)."""
+    items = [i for i in debtor_open_items(session, debtor.id, as_of) if i.open_amount != ZERO]
+    currencies = sorted({i.currency for i in items})
+    if not items:
+        raise LetterRefused(f"debtor {debtor.code} has nothing open on {as_of}")
+    if currency is None:
+        if len(currencies) > 1:
+            raise LetterRefused(f"debtor {debtor.code} owes in {', '.join(currencies)}: choose one with --currency")
+        currency = currencies[0]
+    items = [i for i in items if i.currency == currency]
+    if not items:
+        raise LetterRefused(f"debtor {debtor.code} has nothing open in {currency} on {as_of}")
+    letterhead: dict[str, Any] = {"name": creditor.name, "address": creditor.address or "",
+                                  "phone": creditor.phone or ""}
+    if creditor.logo_sha256:
+        letterhead["logo"] = str(blobs.path_for(creditor.logo_sha256))
+    overdue = [i for i in items if i.days_past_due > 0]
+    return _plain({
+        "letterhead": letterhead,
+        "date": as_of,
+        "recipient": _recipient(session, debtor, locale),
+        "debtor": {"code": debtor.code, "name": debtor.name, "credit_code": debtor.credit_code or "",
+                   "address": debtor.address or ""},
+        "contract": _contract_of(session, items, debtor.id),
+        "currency": currency,
+        "items": [{"number": i.number, "issue_date": i.issue_date, "due_date": i.due_date, "amount": i.amount,
+                   "paid": i.amount - i.open_amount, "open": i.open_amount,
+                   "days_overdue": max(i.days_past_due, 0)} for i in items],
+        "totals": {"amount": sum((i.amount for i in items), ZERO),
+                   "paid": sum((i.amount - i.open_amount for i in items), ZERO),
+                   "open": sum((i.open_amount for i in items), ZERO),
+                   "overdue": sum((i.open_amount for i in overdue), ZERO)},
+        "interest": [], "interest_basis": "", "interest_total": ZERO,
+        "payment": {"bank": creditor.bank_name or "", "account": creditor.bank_account or "",
+                    "account_name": creditor.name},
+        "deadline": as_of + timedelta(days=deadline_days),
+        "contact": {"name": creditor.contact_name or "", "phone": creditor.contact_phone or creditor.phone or ""},
+        "previous_demands": _previous_letters(session, debtor.id),
+    })
+
+
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    debtor: Debtor
+    number: str
+    year: int
+    sequence: int
+    data: dict[str, Any]
+
+
+def _render(info: TemplateInfo, data: dict[str, Any], formats: tuple[str, ...]) -> RenderedLetter:
+    return render_letter(info, data, formats)
+
+
+def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str], as_of: date, locale: str,
+                  formats: Sequence[str], actor: str, catalog: TemplateCatalog, blobs: BlobStore,
+                  user_templates: Path, company: str | None = None, currency: str | None = None,
+                  deadline_days: int = DEFAULT_DEADLINE_DAYS, extra: Mapping[str, Any] | None = None,
+                  workers: int | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> list[IssuedLetter]:
+    """Issue one letter per debtor, all in the caller's transaction: numbers, files and rows together.
+
+    Rendering runs in a process pool when there is more than one letter. If any letter fails, the
+    transaction rolls back and no number is used (files already written to the blob store are harmless:
+    nothing refers to them).
+    """
+    info = catalog.get(template, locale)
+    origin = "user" if Path(info.path).resolve().is_relative_to(user_templates.resolve()) else "shipped"
+    creditor = _creditor(session, company)
+    drafts = []
+    for code in dict.fromkeys(debtor_codes):
+        debtor = find_debtor(session, code)
+        if debtor is None:
+            raise UnknownRecord(f"no debtor with code {code!r}")
+        data = build_letter_data(session, creditor, debtor, as_of=as_of, locale=locale, currency=currency,
+                                 deadline_days=deadline_days, blobs=blobs)
+        data.update(_plain(dict(extra or {})))
+        sequence = next_sequence(session, creditor.id, as_of.year, info.numbering_prefix)
+        data["letter_number"] = format_letter_number(info.numbering_prefix, as_of.year, sequence, locale)
+        drafts.append(_Draft(debtor, data["letter_number"], as_of.year, sequence, data))
+    rendered = _render_all(info, drafts, tuple(formats), workers, progress)
+    issued = []
+    for draft, letter in zip(drafts, rendered):
+        issued.append(_store(session, info, origin, creditor, draft, letter, as_of, actor, blobs))
+    return issued
+
+
+def _render_all(info: TemplateInfo, drafts: Sequence[_Draft], formats: tuple[str, ...], workers: int | None,
+                progress: Callable[[int, int], None] | None) -> list[RenderedLetter]:
+    total = len(drafts)
+    if total <= 1 or workers == 1:
+        results = []
+        for done, draft in enumerate(drafts, start=1):
+            results.append(_render(info, draft.data, formats))
+            if progress:
+                progress(done, total)
+        return results
+    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
+        futures = [pool.submit(_render, info, d.data, formats) for d in drafts]
+        results = []
+        for done, future in enumerate(futures, start=1):
+            results.append(future.result())
+            if progress:
+                progress(done, total)
+        return results
+
+
+def _store(session: Session, info: TemplateInfo, origin: str, creditor: Company, draft: _Draft,
+           letter: RenderedLetter, as_of: date, actor: str, blobs: BlobStore) -> IssuedLetter:
+    hashes = {fmt: blobs.put(content) for fmt, content in letter.files.items()}
+    letter_id = session.execute(insert(Letter).values(
+        company_id=creditor.id, debtor_id=draft.debtor.id, number=draft.number, year=draft.year,
+        sequence=draft.sequence, template_name=info.name, template_kind=info.kind, locale=info.locale,
+        template_sha256=info.source_sha256, template_origin=origin, title=letter.title, letter_date=as_of,
+        data=draft.data, issued_by=actor,
+    ).returning(Letter.id)).scalar_one()
+    session.execute(insert(LetterFile), [
+        {"letter_id": letter_id, "format": fmt, "sha256": sha, "size": len(letter.files[fmt])}
+        for fmt, sha in hashes.items()
+    ])
+    audit.record(session, actor, "letter.issue", "letter", draft.number, after={
+        "debtor": draft.debtor.code, "template": info.name, "locale": info.locale,
+        "template_sha256": info.source_sha256, "files": hashes})
+    return IssuedLetter(draft.number, draft.debtor.code, info.name, info.locale, hashes,
+                        {fmt: blobs.path_for(sha) for fmt, sha in hashes.items()}, letter.warnings)

@@ -1,0 +1,47 @@
+"""The schema comes from Alembic migrations, reaches head, reruns as a no-op, and matches the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, inspect
+
+from receivables.storage.database import make_engine
+from receivables.storage.schema import Base
+from receivables.storage.schema_version import current_revision, head_revision, upgrade_schema
+
+EXPECTED_TABLES = {"company", "debtor", "contact", "contract", "receivable", "payment", "allocation", "audit_log"}
+
+
+def test_upgrade_on_an_empty_database_reaches_head(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        assert current_revision(engine) is None
+        before, after = upgrade_schema(engine)
+        assert before is None
+        assert after == head_revision()
+        assert current_revision(engine) == head_revision()
+        assert EXPECTED_TABLES <= set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_a_second_upgrade_is_a_no_op(engine: Engine) -> None:
+    tables_before = set(inspect(engine).get_table_names())
+    before, after = upgrade_schema(engine)
+    assert before == after == head_revision()
+    assert set(inspect(engine).get_table_names()) == tables_before
+
+
+def test_migrations_and_models_describe_the_same_schema(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True,
+                                                                "compare_server_default": False})
+        differences = compare_metadata(context, Base.metadata)
+    assert differences == []
+
+
+def test_the_open_items_index_is_partial_on_open_amount(engine: Engine) -> None:
+    indexes = {ix["name"]: ix for ix in inspect(engine).get_indexes("receivable")}
+    assert "ix_receivable_open_items" in indexes
+    assert indexes["ix_receivable_open_items"]["column_names"][0] == "due_date"

@@ -1,0 +1,69 @@
+"""Money columns are exact on both databases: sums of cents never drift."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from receivables.storage.schema import Company, Debtor, Receivable
+from receivables.storage.types import cents_to_decimal
+
+
+def _company_and_debtor(session: Session) -> tuple[int, int]:
+    company_id = session.execute(insert(Company).values(name="Us").returning(Company.id)).scalar_one()
+    debtor_id = session.execute(insert(Debtor).values(code="D1", name="Debtor").returning(Debtor.id)).scalar_one()
+    return company_id, debtor_id
+
+
+def test_sum_of_100000_cents_is_exactly_1000_in_sql(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        company_id, debtor_id = _company_and_debtor(session)
+        session.execute(insert(Receivable), [
+            {"company_id": company_id, "debtor_id": debtor_id, "number": f"N{i}", "kind": "invoice",
+             "issue_date": date(2026, 1, 1), "due_date": date(2026, 1, 31), "currency": "CNY",
+             "amount": Decimal("0.01"), "open_amount": Decimal("0.01")}
+            for i in range(100_000)
+        ])
+    with sessions() as session:
+        typed = session.execute(select(func.sum(Receivable.amount))).scalar_one()
+        raw = session.execute(text("SELECT SUM(amount) FROM receivable")).scalar_one()
+    assert isinstance(typed, Decimal)
+    assert typed == Decimal("1000.00")
+    assert str(typed) == "1000.00"
+    assert not isinstance(raw, float)
+    assert cents_to_decimal(raw) == Decimal("1000.00")
+
+
+@pytest.mark.parametrize("amount", ["0.01", "-0.01", "1234567890123456.78", "-9999999999999999.99", "0.10"])
+def test_amounts_round_trip_exactly(sessions: sessionmaker[Session], amount: str) -> None:
+    with sessions.begin() as session:
+        company_id, debtor_id = _company_and_debtor(session)
+        kind = "credit_note" if amount.startswith("-") else "invoice"
+        session.execute(insert(Receivable).values(
+            company_id=company_id, debtor_id=debtor_id, number="X", kind=kind, issue_date=date(2026, 1, 1),
+            due_date=date(2026, 1, 1), currency="CNY", amount=Decimal(amount), open_amount=Decimal(amount)))
+    with sessions() as session:
+        stored = session.execute(select(Receivable.amount)).scalar_one()
+    assert stored == Decimal(amount)
+    assert str(stored) == str(Decimal(amount).quantize(Decimal("0.01")))
+
+
+def test_sub_cent_amount_is_refused_on_sqlite_and_rounded_half_up_on_postgresql(
+        sessions: sessionmaker[Session]) -> None:
+    """The column types differ here (integer cents vs numeric(18,2)); the domain must never pass one."""
+    with sessions() as session:
+        company_id, debtor_id = _company_and_debtor(session)
+        statement = insert(Receivable).values(
+            company_id=company_id, debtor_id=debtor_id, number="X", kind="invoice", issue_date=date(2026, 1, 1),
+            due_date=date(2026, 1, 1), currency="CNY", amount=Decimal("0.005"), open_amount=Decimal("0.005"))
+        if session.bind.dialect.name == "sqlite":  # type: ignore[union-attr]
+            with pytest.raises(Exception, match="more than two decimals"):
+                session.execute(statement)
+        else:
+            session.execute(statement)
+            assert session.execute(select(Receivable.amount)).scalar_one() == Decimal("0.01")
+        session.rollback()
