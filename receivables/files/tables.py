@@ -105,13 +105,16 @@ def _read_csv(path: Path, columns: Sequence[Column]) -> Iterator[Row]:
 
 
 def _csv_rows(handle: io.TextIOBase, reader: Any, positions: dict[str, int]) -> Iterator[Row]:
-    items = list(positions.items())
+    # Unknown columns get a name no importer asks for; zip() then builds each row's cells in C.
+    width = max(positions.values()) + 1
+    names = [f"\0{i}" for i in range(width)]
+    for name, index in positions.items():
+        names[index] = name
     try:
         for number, record in enumerate(reader, start=2):
-            if not any(field.strip() for field in record):
+            if not "".join(record).strip():
                 continue
-            width = len(record)
-            yield Row(number, {name: record[i] if i < width else "" for name, i in items})
+            yield Row(number, dict(zip(names, record)))
     finally:
         handle.close()
 

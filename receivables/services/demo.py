@@ -208,7 +208,6 @@ class DebtorPlan:
     currency: str
     factor: float
     english: bool
-    brand: str
     region: Region
     behaviour: Behaviour
     stop: int | None
@@ -242,6 +241,9 @@ class IdSequence:
         return value
 
 
+WRITE_ORDER = ("debtor", "contact", "contract", "receivable", "payment", "allocation")
+
+
 @dataclass
 class Batch:
     """Rows waiting to be written, per table in foreign-key order, with what they hold."""
@@ -254,9 +256,6 @@ class Batch:
     def tally(self) -> dict[str, int]:
         return {**{name: len(rows) for name, rows in self.rows.items()}, "open_receivable": self.open_items,
                 "reversed_payment": self.reversed_payments, "payment_with_credit": self.payments_with_credit}
-
-
-WRITE_ORDER = ("debtor", "contact", "contract", "receivable", "payment", "allocation")
 
 
 def money(cents: int) -> Decimal:
@@ -550,7 +549,7 @@ def plan_debtor(rng: random.Random, index: int, debtor_id: int, as_of: int, comp
     start = as_of - between(rng, 365, 1095)
     stop = between(rng, start + 60, as_of - 15) if behaviour.name == "stopped" else None
     return DebtorPlan(debtor_id, index, segment, company, company_ids[company.key], currency, factor, english,
-                      rng.choice(BRANDS)[0], rng.choice(REGIONS), behaviour, stop, start, bounces)
+                      rng.choice(REGIONS), behaviour, stop, start, bounces)
 
 
 def add_debtor(rng: random.Random, plan: DebtorPlan, count: int, as_of: int, ids: IdSequence,

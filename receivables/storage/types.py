@@ -27,11 +27,7 @@ class Amount(TypeDecorator[Decimal]):
         if value is None:
             return None
         if dialect.name == "sqlite":
-            cents = Decimal(value).scaleb(2)
-            whole = int(cents)
-            if whole != cents:
-                raise ValueError(f"amount {value} has more than two decimals")
-            return whole
+            return to_cents(Decimal(value))
         return Decimal(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
@@ -44,6 +40,15 @@ class Amount(TypeDecorator[Decimal]):
     @property
     def python_type(self) -> type[Decimal]:
         return Decimal
+
+
+def to_cents(amount: Decimal) -> int:
+    """Whole cents of an amount; more than two decimals is refused, never rounded away silently."""
+    cents = amount.scaleb(2)
+    whole = int(cents)
+    if whole != cents:
+        raise ValueError(f"amount {amount} has more than two decimals")
+    return whole
 
 
 def cents_to_decimal(value: int | Decimal | None) -> Decimal:

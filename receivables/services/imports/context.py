@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -25,40 +24,25 @@ class RowRejected(Exception):
         self.column, self.value, self.reason = column, value, reason
 
 
-@dataclass
-class ImportContext:
-    session: Session
-    source: str
+@dataclass(frozen=True)
+class Lookups:
+    """What parsing a row needs from the database, loaded once per import (and handed to the parser
+    process as it is: plain maps, no connection)."""
+
+    debtor_ids: dict[str, int]
+    company_ids: dict[str, int]
     default_company_id: int | None
-    actor: str
-    problems: list[Problem] = field(default_factory=list)
-    inserted: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    rows: int = 0
-    changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = field(default_factory=list)
-    seen_keys: set[Any] = field(default_factory=set)
-    max_id_before: int = 0
-    _debtors: dict[str, int] | None = None
-    _companies: dict[str, int] | None = None
 
-    def problem(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
-        self.problems.append(Problem(self.source, row, column, None if value is None else str(value), reason))
-
-    def reject(self, row: int, error: RowRejected) -> None:
-        self.problem(row, error.column, error.value, error.reason)
-
-    @property
-    def debtor_ids(self) -> dict[str, int]:
-        """Debtor code -> id, loaded once per import (20,000 debtors is a small map)."""
-        if self._debtors is None:
-            self._debtors = dict(self.session.execute(select(Debtor.code, Debtor.id)).tuples().all())
-        return self._debtors
-
-    def forget_debtors(self) -> None:
-        self._debtors = None
+    @classmethod
+    def load(cls, session: Session, default_company_id: int | None) -> Lookups:
+        return cls(dict(session.execute(select(Debtor.code, Debtor.id)).tuples().all()),
+                   dict(session.execute(select(Company.name, Company.id)).tuples().all()),
+                   default_company_id)
 
     def debtor_id(self, cells: dict[str, Any]) -> int:
+        found = self.debtor_ids.get(cells.get("debtor"))  # type: ignore[arg-type]
+        if found is not None:
+            return found
         code = text_cell(cells, "debtor", required=True)
         found = self.debtor_ids.get(code)
         if found is None:
@@ -69,31 +53,58 @@ class ImportContext:
         if not cells.get("company") and self.default_company_id is not None:
             return self.default_company_id
         name = text_cell(cells, "company")
-        if self._companies is None:
-            self._companies = dict(self.session.execute(select(Company.name, Company.id)).tuples().all())
         if name:
-            found = self._companies.get(name)
+            found = self.company_ids.get(name)
             if found is None:
-                known = ", ".join(sorted(self._companies)) or "none"
+                known = ", ".join(sorted(self.company_ids)) or "none"
                 raise RowRejected("company", name, f"unknown company (known: {known}; add one with "
                                                     "`receivables init --company NAME`)")
             return found
-        if self.default_company_id is None:
-            raise RowRejected("company", "", "no company column and no default company "
-                                             "(run `receivables init --company NAME`)")
-        return self.default_company_id
+        raise RowRejected("company", "", "no company column and no default company "
+                                         "(run `receivables init --company NAME`)")
+
+
+Parsed = list[tuple[int, dict[str, Any]]]
+
+
+@dataclass
+class ImportContext:
+    """One import's transaction, counts and problems, shared by the chunk writers."""
+
+    session: Session
+    source: str
+    actor: str
+    lookups: Lookups
+    problems: list[Problem] = field(default_factory=list)
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rows: int = 0
+    changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = field(default_factory=list)
+    seen_keys: set[Any] = field(default_factory=set)
+    max_id_before: int = 0
+
+    def problem(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
+        self.problems.append(Problem(self.source, row, column, None if value is None else str(value), reason))
+
+    def reject(self, row: int, error: RowRejected) -> None:
+        self.problem(row, error.column, error.value, error.reason)
 
 
 def text_cell(cells: dict[str, Any], column: str, *, required: bool = False, max_length: int = 300) -> str:
     raw = cells.get(column, "")
     if type(raw) is str:
         value = raw.strip()
-    else:
-        value = "" if raw is None else str(raw).strip()
-    if isinstance(raw, float) and raw.is_integer():
+    elif raw is None:
+        value = ""
+    elif isinstance(raw, float) and raw.is_integer():
         value = str(int(raw))  # Excel turns codes such as 1001 into 1001.0
-    if required and not value:
-        raise RowRejected(column, value, "required value is empty")
+    else:
+        value = str(raw).strip()
+    if not value:
+        if required:
+            raise RowRejected(column, value, "required value is empty")
+        return value
     if len(value) > max_length:
         raise RowRejected(column, value[:40] + "…", f"longer than {max_length} characters")
     return value
@@ -173,6 +184,3 @@ def positive_int_cell(cells: dict[str, Any], column: str) -> int | None:
         raise RowRejected(column, raw, "days must be between 0 and 3650")
     return value
 
-
-Chunk = list[Any]
-ChunkLoader = Callable[[ImportContext, Chunk], None]

@@ -10,9 +10,8 @@ from sqlalchemy import insert, select, tuple_
 
 from receivables.domain.allocation import OpenItem, plan_allocation
 from receivables.domain.money import ZERO
-from receivables.files.tables import Row
 from receivables.services.imports.context import (
-    ImportContext, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, text_cell,
+    ImportContext, Lookups, Parsed, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, text_cell,
 )
 from receivables.storage.bulk import insert_new_only, max_id
 from receivables.storage.ledger import refresh_open_amounts
@@ -38,30 +37,31 @@ def _contract_terms(context: ImportContext, keys: set[tuple[int, str]]) -> dict[
     return {(r.debtor_id, r.number): r for r in rows}
 
 
-def _item_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, Any]:
-    kind = choice_cell(cells, "kind", ITEM_KINDS, "invoice")
+def parse_item(lookups: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
+    kind = choice_cell(cells, "kind", ITEM_KINDS, "invoice") if cells.get("kind") else "invoice"
     amount = amount_cell(cells, "amount")
     assert amount is not None
-    if amount == ZERO:
-        raise RowRejected("amount", amount, "an open item cannot be zero")
+    if amount <= ZERO:
+        if amount == ZERO:
+            raise RowRejected("amount", amount, "an open item cannot be zero")
+        if kind != "credit_note":
+            raise RowRejected("amount", amount, f"negative amount on a {kind}; record it as kind credit_note")
     if kind == "credit_note":
         amount = -abs(amount)  # exports show credit notes with either sign; they always reduce the balance
-    elif amount < ZERO:
-        raise RowRejected("amount", amount, f"negative amount on a {kind}; record it as kind credit_note")
     issue_date = date_cell(cells, "issue_date")
-    due_date = date_cell(cells, "due_date", required=False)
+    due_date = date_cell(cells, "due_date", required=False) if cells.get("due_date") else None
     if due_date is not None and issue_date is not None and due_date < issue_date:
         raise RowRejected("due_date", due_date.isoformat(), f"due before the issue date {issue_date}")
     return {
-        "debtor_id": context.debtor_id(cells),
-        "company_id": context.company_id(cells),
+        "debtor_id": lookups.debtor_id(cells),
+        "company_id": lookups.company_id(cells),
         "number": text_cell(cells, "number", required=True, max_length=64),
         "kind": kind,
         "issue_date": issue_date,
         "due_date": due_date,
         "amount": amount,
-        "currency": currency_cell(cells, default=""),
-        "contract": text_cell(cells, "contract", max_length=64),
+        "currency": currency_cell(cells, default="") if cells.get("currency") else "",
+        "contract": text_cell(cells, "contract", max_length=64) if cells.get("contract") else "",
     }
 
 
@@ -77,14 +77,8 @@ def _settle_contract_defaults(values: dict[str, Any], contract: Any, row: int) -
         raise RowRejected("currency", values["currency"], f"the contract is in {contract.currency}")
 
 
-def load_items(context: ImportContext, chunk: list[Row]) -> None:
+def write_items(context: ImportContext, pending: Parsed) -> None:
     parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}
-    pending: list[tuple[int, dict[str, Any]]] = []
-    for row in chunk:
-        try:
-            pending.append((row.number, _item_values(context, row.cells)))
-        except RowRejected as error:
-            context.reject(row.number, error)
     contracts = _contract_terms(context, {(v["debtor_id"], v["contract"]) for _, v in pending if v["contract"]})
     for number, values in pending:
         contract = contracts.get((values["debtor_id"], values["contract"])) if values["contract"] else None
@@ -110,7 +104,9 @@ def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int
     """Insert what is new; rows whose number exists are compared: same values are unchanged,
     other values are refused, and a number inserted earlier in this import is a duplicate."""
     chunk_start = max_id(context.session, Receivable.__table__)
-    rows = [{**values, "open_amount": values["amount"]} for _, values in parsed.values()]
+    rows = [values for _, values in parsed.values()]
+    for values in rows:
+        values["open_amount"] = values["amount"]
     inserted = insert_new_only(context.session, Receivable.__table__, rows)
     context.inserted += inserted
     if inserted == len(rows):
@@ -134,15 +130,15 @@ def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int
                         "an issued item is not changed by import (book a credit note instead)")
 
 
-def _payment_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, Any]:
+def parse_payment(lookups: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
     amount = amount_cell(cells, "amount")
     assert amount is not None
     if amount <= ZERO:
         raise RowRejected("amount", amount, "a payment must be positive (record refunds as credit notes)")
     applies_to = [n.strip() for n in text_cell(cells, "applies_to", max_length=1000).replace("；", ";").split(";")]
     return {
-        "debtor_id": context.debtor_id(cells),
-        "company_id": context.company_id(cells),
+        "debtor_id": lookups.debtor_id(cells),
+        "company_id": lookups.company_id(cells),
         "reference": text_cell(cells, "reference", required=True, max_length=100),
         "received_on": date_cell(cells, "date"),
         "amount": amount,
@@ -151,19 +147,14 @@ def _payment_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, 
     }
 
 
-def load_payments(context: ImportContext, chunk: list[Row]) -> None:
+def write_payments(context: ImportContext, chunk: Parsed) -> None:
     parsed: dict[str, tuple[int, dict[str, Any]]] = {}
-    for row in chunk:
-        try:
-            values = _payment_values(context, row.cells)
-        except RowRejected as error:
-            context.reject(row.number, error)
-            continue
+    for number, values in chunk:
         if values["reference"] in parsed:
-            context.problem(row.number, "reference", values["reference"],
+            context.problem(number, "reference", values["reference"],
                             f"duplicate payment reference in this file (also on row {parsed[values['reference']][0]})")
             continue
-        parsed[values["reference"]] = (row.number, values)
+        parsed[values["reference"]] = (number, values)
     if not parsed:
         return
     compared = ("debtor_id", "received_on", "amount", "currency")

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import insert, select, tuple_, update
 
 from receivables.domain.identifiers import check_credit_code
-from receivables.files.tables import Row
 from receivables.services.imports.context import (
-    ImportContext, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, positive_int_cell, text_cell,
+    ImportContext, Lookups, Parsed, RowRejected, amount_cell, choice_cell, currency_cell, date_cell,
+    positive_int_cell, text_cell,
 )
 from receivables.storage.schema import Contract, Debtor
 
@@ -22,7 +22,7 @@ _DEBTOR_FIELDS = ("name", "credit_code", "address", "segment")
 _CONTRACT_FIELDS = ("company_id", "title", "kind", "amount", "currency", "signed_on", "payment_terms_days")
 
 
-def _debtor_values(cells: dict[str, Any]) -> dict[str, Any]:
+def parse_debtor(_: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
     credit_code = text_cell(cells, "credit_code", max_length=40)
     if credit_code:
         checked = check_credit_code(credit_code)
@@ -38,18 +38,13 @@ def _debtor_values(cells: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def load_debtors(context: ImportContext, chunk: list[Row]) -> None:
-    parsed: dict[str, tuple[int, dict[str, Any]]] = {}
-    for row in chunk:
-        try:
-            values = _debtor_values(row.cells)
-        except RowRejected as error:
-            context.reject(row.number, error)
-            continue
+def write_debtors(context: ImportContext, chunk: Parsed) -> None:
+    parsed: dict[str, dict[str, Any]] = {}
+    for number, values in chunk:
         if values["code"] in parsed or values["code"] in context.seen_keys:
-            context.problem(row.number, "code", values["code"], "duplicate debtor code in this file")
+            context.problem(number, "code", values["code"], "duplicate debtor code in this file")
             continue
-        parsed[values["code"]] = (row.number, values)
+        parsed[values["code"]] = values
     context.seen_keys.update(parsed)
     if not parsed:
         return
@@ -59,12 +54,11 @@ def load_debtors(context: ImportContext, chunk: list[Row]) -> None:
             .where(Debtor.code.in_(list(parsed)))
         )
     }
-    new = [values for code, (_, values) in parsed.items() if code not in existing]
+    new = [values for code, values in parsed.items() if code not in existing]
     if new:
         context.session.execute(insert(Debtor), new)
         context.inserted += len(new)
-        context.forget_debtors()
-    for code, (_, values) in parsed.items():
+    for code, values in parsed.items():
         if code not in existing:
             continue
         current = existing[code]
@@ -78,33 +72,30 @@ def load_debtors(context: ImportContext, chunk: list[Row]) -> None:
         context.updated += 1
 
 
-def _contract_values(context: ImportContext, cells: dict[str, Any]) -> dict[str, Any]:
+def parse_contract(lookups: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
+    amount = amount_cell(cells, "amount", required=False)
+    if amount is not None and amount < 0:
+        raise RowRejected("amount", amount, "a contract amount cannot be negative")
     return {
-        "debtor_id": context.debtor_id(cells),
-        "company_id": context.company_id(cells),
+        "debtor_id": lookups.debtor_id(cells),
+        "company_id": lookups.company_id(cells),
         "number": text_cell(cells, "number", required=True, max_length=64),
         "title": text_cell(cells, "title") or None,
         "kind": choice_cell(cells, "kind", CONTRACT_KINDS, "sale"),
-        "amount": amount_cell(cells, "amount", required=False),
+        "amount": amount,
         "currency": currency_cell(cells),
         "signed_on": date_cell(cells, "signed_on", required=False),
         "payment_terms_days": positive_int_cell(cells, "payment_terms_days"),
     }
 
 
-def load_contracts(context: ImportContext, chunk: list[Row]) -> None:
+def write_contracts(context: ImportContext, chunk: Parsed) -> None:
     parsed: dict[tuple[int, str], dict[str, Any]] = {}
-    for row in chunk:
-        try:
-            values = _contract_values(context, row.cells)
-            if values["amount"] is not None and values["amount"] < 0:
-                raise RowRejected("amount", values["amount"], "a contract amount cannot be negative")
-        except RowRejected as error:
-            context.reject(row.number, error)
-            continue
+    for number, values in chunk:
         key = (values["debtor_id"], values["number"])
         if key in parsed or key in context.seen_keys:
-            context.problem(row.number, "number", values["number"], "duplicate contract number for this debtor in this file")
+            context.problem(number, "number", values["number"],
+                            "duplicate contract number for this debtor in this file")
             continue
         parsed[key] = values
     context.seen_keys.update(parsed)

@@ -1,11 +1,11 @@
-"""Running one import: stream the file in chunks inside one transaction; commit only if every row is good."""
+"""Running one import: parse the file in chunks and write them inside one transaction; commit only
+if every row is good."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.domain.problems import Problem
 from receivables.files.columns import CONTRACT_COLUMNS, DEBTOR_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS
-from receivables.files.tables import Column, Row, TableError, read_rows
-from receivables.services.imports.context import ImportContext
-from receivables.services.imports.items import load_items, load_payments
-from receivables.services.imports.parties import load_contracts, load_debtors
+from receivables.files.tables import Column, TableError
+from receivables.services.imports.context import ImportContext, Lookups, Parsed
+from receivables.services.imports.items import parse_item, parse_payment, write_items, write_payments
+from receivables.services.imports.parties import parse_contract, parse_debtor, write_contracts, write_debtors
+from receivables.services.imports.pipeline import RowParser, parse_file
 from receivables.storage import audit
 from receivables.storage.schema import Company, Contract, Debtor, Payment, Receivable
 
@@ -27,16 +28,17 @@ CHUNK_ROWS = 5000
 @dataclass(frozen=True, slots=True)
 class Importer:
     columns: Sequence[Column]
-    load: Callable[[ImportContext, list[Row]], None]
+    parse: RowParser
+    write: Callable[[ImportContext, Parsed], None]
     table: Any
     entity: str
 
 
 IMPORT_KINDS: dict[str, Importer] = {
-    "debtors": Importer(DEBTOR_COLUMNS, load_debtors, Debtor, "debtor"),
-    "contracts": Importer(CONTRACT_COLUMNS, load_contracts, Contract, "contract"),
-    "invoices": Importer(INVOICE_COLUMNS, load_items, Receivable, "receivable"),
-    "payments": Importer(PAYMENT_COLUMNS, load_payments, Payment, "payment"),
+    "debtors": Importer(DEBTOR_COLUMNS, parse_debtor, write_debtors, Debtor, "debtor"),
+    "contracts": Importer(CONTRACT_COLUMNS, parse_contract, write_contracts, Contract, "contract"),
+    "invoices": Importer(INVOICE_COLUMNS, parse_item, write_items, Receivable, "receivable"),
+    "payments": Importer(PAYMENT_COLUMNS, parse_payment, write_payments, Payment, "payment"),
 }
 
 
@@ -61,12 +63,6 @@ class ImportOutcome:
         return not self.dry_run and not self.problems
 
 
-def _chunks(rows: Iterable[Row], size: int) -> Iterator[list[Row]]:
-    iterator = iter(rows)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
-
-
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:
@@ -82,18 +78,17 @@ def run_import(factory: sessionmaker[Session], kind: str, path: Path, *, actor: 
     importer = IMPORT_KINDS.get(kind)
     if importer is None:
         raise ImportRefused(f"unknown import {kind!r} (expected {', '.join(IMPORT_KINDS)})")
-    try:
-        rows = read_rows(path, importer.columns)
-    except TableError as exc:
-        raise ImportRefused(str(exc)) from None
     session = factory()
     try:
-        context = ImportContext(session, str(path), _company_id(session, company), actor)
+        lookups = Lookups.load(session, _company_id(session, company))
+        context = ImportContext(session, str(path), actor, lookups)
         context.max_id_before = session.execute(select(func.coalesce(func.max(importer.table.id), 0))).scalar_one()
         try:
-            for chunk in _chunks(rows, CHUNK_ROWS):
-                context.rows += len(chunk)
-                importer.load(context, chunk)
+            for chunk in parse_file(path, importer.columns, importer.parse, lookups, CHUNK_ROWS):
+                context.rows += chunk.rows
+                for number, column, value, reason in chunk.rejected:
+                    context.problem(number, column, value, reason)
+                importer.write(context, chunk.good)
                 if progress is not None:
                     progress(context.rows)
         except UnicodeDecodeError as exc:
@@ -102,6 +97,7 @@ def run_import(factory: sessionmaker[Session], kind: str, path: Path, *, actor: 
             raise ImportRefused(str(exc)) from None
         if context.rows == 0:
             raise ImportRefused(f"{path}: the file has a header but no data rows")
+        context.problems.sort(key=lambda p: (p.row or 0))
         outcome = ImportOutcome(kind, str(path), file_sha256(path), context.rows, context.inserted,
                                 context.updated, context.unchanged, tuple(context.problems), dry_run)
         if outcome.committed:

@@ -13,7 +13,15 @@ from receivables.domain.aging import BUCKETS, aging_bucket, days_past_due
 from receivables.domain.identifiers import check_credit_code
 from receivables.services.demo import DemoError, DemoSummary, load_demo
 from receivables.storage.schema import (
-    Allocation, AuditEntry, Company, Contact, Contract, Debtor, Payment, Receivable, ReceivableKind,
+    Allocation,
+    AuditEntry,
+    Company,
+    Contact,
+    Contract,
+    Debtor,
+    Payment,
+    Receivable,
+    ReceivableKind,
 )
 
 AS_OF = date(2026, 6, 30)

@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Date, String, cast, func, insert, literal, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from receivables.storage.types import Amount
 from receivables.storage.schema import Company, Debtor, Receivable
 from receivables.storage.types import cents_to_decimal
 
@@ -20,14 +21,20 @@ def _company_and_debtor(session: Session) -> tuple[int, int]:
 
 
 def test_sum_of_100000_cents_is_exactly_1000_in_sql(sessions: sessionmaker[Session]) -> None:
+    """100,000 items of 0.01, generated inside the database with the column's own type binding the amount."""
+    cent = literal(Decimal("0.01"), Amount)
     with sessions.begin() as session:
         company_id, debtor_id = _company_and_debtor(session)
-        session.execute(insert(Receivable), [
-            {"company_id": company_id, "debtor_id": debtor_id, "number": f"N{i}", "kind": "invoice",
-             "issue_date": date(2026, 1, 1), "due_date": date(2026, 1, 31), "currency": "CNY",
-             "amount": Decimal("0.01"), "open_amount": Decimal("0.01")}
-            for i in range(100_000)
-        ])
+        numbers = select(literal(1).label("i")).cte("numbers", recursive=True)
+        numbers = numbers.union_all(select(numbers.c.i + 1).where(numbers.c.i < 100_000))
+        session.execute(insert(Receivable).from_select(
+            ["company_id", "debtor_id", "number", "kind", "issue_date", "due_date", "currency", "amount",
+             "open_amount"],
+            select(literal(company_id), literal(debtor_id), literal("N") + cast(numbers.c.i, String),
+                   literal("invoice"), literal(date(2026, 1, 1), Date), literal(date(2026, 1, 31), Date),
+                   literal("CNY"), cent, cent),
+        ))
+        assert session.execute(select(func.count()).select_from(Receivable)).scalar_one() == 100_000
     with sessions() as session:
         typed = session.execute(select(func.sum(Receivable.amount))).scalar_one()
         raw = session.execute(text("SELECT SUM(amount) FROM receivable")).scalar_one()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from alembic import op
 import sqlalchemy as sa
-import receivables.storage.types
 
 
 revision = '0002'

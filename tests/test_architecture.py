@@ -1,0 +1,19 @@
+"""Imports point inward: the import-linter contracts in pyproject.toml hold."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_import_contracts_are_kept() -> None:
+    executable = shutil.which("lint-imports")
+    assert executable is not None, "import-linter is not installed (pip install -e '.[test]')"
+    result = subprocess.run([executable, "--no-cache"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert " 0 broken." in result.stdout
+    assert "domain is pure: standard library only KEPT" in result.stdout
+    assert "layers point inward KEPT" in result.stdout
