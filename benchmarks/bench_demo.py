@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from receivables.services.demo import DemoSummary, load_demo
+from receivables.services.demo import DemoSize, DemoSummary, load_demo
 from receivables.storage.database import make_engine, session_factory
 from receivables.storage.schema_version import upgrade_schema
 
@@ -57,11 +57,11 @@ def postgres_url(server: str) -> Iterator[str]:
         admin.dispose()
 
 
-def run(label: str, url: str, size: str, seed: int) -> None:
+def run(label: str, url: str, size: DemoSize, seed: int) -> None:
     engine = make_engine(url)
     upgrade_schema(engine)
     start, cpu_start = time.perf_counter(), time.process_time()
-    summary: DemoSummary = load_demo(session_factory(engine), size=size, seed=seed, as_of=AS_OF,  # type: ignore[arg-type]
+    summary: DemoSummary = load_demo(session_factory(engine), size=size, seed=seed, as_of=AS_OF,
                                      actor="benchmark")
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
     engine.dispose()

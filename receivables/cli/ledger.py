@@ -244,8 +244,11 @@ def demo(ctx: typer.Context,
                   TextColumn("{task.completed:,}/{task.total:,}"), TimeElapsedColumn(),
                   console=error_console(), disable=not sys.stderr.isatty(), transient=True) as bar:
         task = bar.add_task(size.value, total=None)
-        summary = load_demo(runtime.sessions, size=size.value, seed=seed, as_of=day,
+        summary = load_demo(runtime.sessions, size=size.value, seed=seed, as_of=day, actor=cli.actor,
                             progress=lambda done, total: bar.update(task, completed=done, total=total))
-    console().print(f"demo data ({size.value}, seed {seed}, as of {day}) loaded: {summary}")
+    console().print(f"demo data loaded ({size.value}, seed {seed}, as of {day}): {summary.companies} companies, "
+                    f"{summary.debtors:,} debtors, {summary.contacts:,} contacts, {summary.contracts:,} contracts, "
+                    f"{summary.receivables:,} receivables ({summary.open_receivables:,} open), "
+                    f"{summary.payments:,} payments", markup=False, highlight=False)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.domain.identifiers import ALPHABET, make_credit_code
 from receivables.storage import audit
+from receivables.storage.bulk import insert_rows
 from receivables.storage.database import unit_of_work
 from receivables.storage.schema import Base
 from receivables.storage.schema.base import utc_now
@@ -489,7 +490,11 @@ def payment_runs(items: Iterable[Item]) -> list[list[Item]]:
 
 def payment_rows(rng: random.Random, plan: DebtorPlan, items: Sequence[Item], ids: IdSequence, as_of: int,
                  batch: Batch, now: datetime) -> set[int]:
-    """Write the debtor's payments and allocations; returns the items whose allocation was reversed."""
+    """Add the debtor's payments and allocations to the batch; returns the items whose allocation was reversed.
+
+    Its last payment is returned by the bank when the debtor `bounces`: the payment and its allocations get
+    the same `reversed_on`, and those items stay open.
+    """
     runs = payment_runs(items)
     reversed_items: set[int] = set()
     for position, run in enumerate(runs):
@@ -537,7 +542,8 @@ def receivable_rows(rng: random.Random, plan: DebtorPlan, items: Sequence[Item],
 
 # --- Putting one debtor together -------------------------------------------------------------------------
 
-def plan_debtor(rng: random.Random, index: int, debtor_id: int, as_of: int, company_ids: dict[str, int]) -> DebtorPlan:
+def plan_debtor(rng: random.Random, index: int, debtor_id: int, as_of: int,
+                company_ids: dict[str, int]) -> DebtorPlan:
     segment = rng.choices([s for s, _ in SEGMENTS], [w for _, w in SEGMENTS])[0]
     english = segment in ("distribution", "retail") and rng.random() < 0.18
     currency, factor = "CNY", 1.0
@@ -595,10 +601,9 @@ def table(name: str) -> Table:
 
 
 def write_batch(session: Session, batch: Batch) -> None:
-    """One executemany per table (Core insert, explicit keys: no RETURNING round-trips)."""
+    """One executemany per table, through the bulk path the imports use (explicit keys, no RETURNING)."""
     for name in WRITE_ORDER:
-        if batch.rows[name]:
-            session.execute(insert(table(name)), batch.rows[name])
+        insert_rows(session, table(name), batch.rows[name])
 
 
 def refuse_unless_empty(session: Session) -> None:

@@ -23,11 +23,15 @@ from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
 from receivables.storage.numbering import next_sequence
 from receivables.storage.queries.debtors import debtor_open_items, find_debtor
-from receivables.storage.schema import Company, Contact, Contract, Debtor, Letter, LetterFile
+from receivables.storage.schema import Company, Contact, Contract, Debtor, Letter, LetterFile, Receivable
 
 DEFAULT_DEADLINE_DAYS = 15
 _RECIPIENT_ROLES = ("finance", "boss", "legal_rep", "procurement")
 _NO_CONTACT = {"zh_CN": ("财务负责人", "财务部"), "en": ("Head of Finance", "Finance Department")}
+# Letters that demand payment: they list only what is overdue (and open credits, which reduce the debt),
+# never amounts not yet due, and cite the earlier demands of the same creditor.
+DEMAND_KINDS = frozenset({"reminder", "demand", "final_demand", "collection_notice", "lawyer_letter"})
+_OVERDUE_ONLY_KINDS = DEMAND_KINDS - {"reminder"}
 
 
 class LetterRefused(ValueError):
@@ -96,19 +100,47 @@ def _contract_of(session: Session, items: Sequence[OpenItemLine], debtor_id: int
             "date": contract.signed_on.isoformat() if contract.signed_on else None}
 
 
-def _previous_letters(session: Session, debtor_id: int) -> list[str]:
-    """Dates of the letters already issued to the debtor, oldest first (final demands cite them)."""
-    rows = session.execute(select(Letter.letter_date).where(Letter.debtor_id == debtor_id).order_by(Letter.id))
+def _previous_demands(session: Session, company_id: int, debtor_id: int, as_of: date) -> list[str]:
+    """Dates on which this creditor issued demands to the debtor up to `as_of`, oldest first, each once
+    (final demands cite them). Statements, plans and retention requests are not demands."""
+    rows = session.execute(
+        select(Letter.letter_date).distinct()
+        .where(Letter.company_id == company_id, Letter.debtor_id == debtor_id, Letter.letter_date <= as_of,
+               Letter.template_kind.in_(sorted(DEMAND_KINDS)))
+        .order_by(Letter.letter_date))
     return [d.isoformat() for d in rows.scalars()]
 
 
+def _owed_to(session: Session, creditor: Company, debtor: Debtor,
+             items: Sequence[OpenItemLine]) -> list[OpenItemLine]:
+    """The items the debtor owes this creditor (a debtor may owe several of our companies)."""
+    numbers = {i.number for i in items}
+    if not numbers:
+        return []
+    ours = set(session.execute(
+        select(Receivable.number).where(Receivable.debtor_id == debtor.id, Receivable.company_id == creditor.id,
+                                        Receivable.number.in_(sorted(numbers)))).scalars())
+    return [i for i in items if i.number in ours]
+
+
 def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as_of: date, locale: str,
-                      currency: str | None, deadline_days: int, blobs: BlobStore) -> dict[str, Any]:
-    """The data a template sees, frozen as of `as_of` (without the letter number, assigned at issue)."""
+                      currency: str | None, deadline_days: int, blobs: BlobStore,
+                      overdue_only: bool = False) -> dict[str, Any]:
+    """The data a template sees, frozen as of `as_of` (without the letter number, assigned at issue).
+
+    Only items owed to `creditor` count. With `overdue_only` (demands), items not yet due are left out;
+    open credits (credit notes) stay in, since they reduce what the debtor owes.
+    """
     items = [i for i in debtor_open_items(session, debtor.id, as_of) if i.open_amount != ZERO]
-    currencies = sorted({i.currency for i in items})
+    items = _owed_to(session, creditor, debtor, items)
     if not items:
-        raise LetterRefused(f"debtor {debtor.code} has nothing open on {as_of}")
+        raise LetterRefused(f"debtor {debtor.code} has nothing open with {creditor.name} on {as_of}")
+    if overdue_only:
+        items = [i for i in items if i.days_past_due > 0 or i.open_amount < ZERO]
+        if not any(i.open_amount > ZERO for i in items):
+            raise LetterRefused(f"debtor {debtor.code} has nothing overdue on {as_of}: nothing to demand "
+                                "(a reminder lists items not yet due)")
+    currencies = sorted({i.currency for i in items})
     if currency is None:
         if len(currencies) > 1:
             raise LetterRefused(f"debtor {debtor.code} owes in {', '.join(currencies)}: choose one with --currency")
@@ -116,6 +148,9 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
     items = [i for i in items if i.currency == currency]
     if not items:
         raise LetterRefused(f"debtor {debtor.code} has nothing open in {currency} on {as_of}")
+    if sum((i.open_amount for i in items), ZERO) <= ZERO:
+        raise LetterRefused(f"debtor {debtor.code} owes nothing in {currency} on {as_of}: "
+                            "its open credits cover its open items")
     letterhead: dict[str, Any] = {"name": creditor.name, "address": creditor.address or "",
                                   "phone": creditor.phone or ""}
     if creditor.logo_sha256:
@@ -131,7 +166,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
         "currency": currency,
         "items": [{"number": i.number, "issue_date": i.issue_date, "due_date": i.due_date, "amount": i.amount,
                    "paid": i.amount - i.open_amount, "open": i.open_amount,
-                   "days_overdue": max(i.days_past_due, 0)} for i in items],
+                   "days_overdue": max(i.days_past_due, 0) if i.open_amount > ZERO else 0} for i in items],
         "totals": {"amount": sum((i.amount for i in items), ZERO),
                    "paid": sum((i.amount - i.open_amount for i in items), ZERO),
                    "open": sum((i.open_amount for i in items), ZERO),
@@ -141,7 +176,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
                     "account_name": creditor.name},
         "deadline": as_of + timedelta(days=deadline_days),
         "contact": {"name": creditor.contact_name or "", "phone": creditor.contact_phone or creditor.phone or ""},
-        "previous_demands": _previous_letters(session, debtor.id),
+        "previous_demands": _previous_demands(session, creditor.id, debtor.id, as_of),
     })
 
 
@@ -179,8 +214,10 @@ def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str
         if debtor is None:
             raise UnknownRecord(f"no debtor with code {code!r}")
         data = build_letter_data(session, creditor, debtor, as_of=as_of, locale=locale, currency=currency,
-                                 deadline_days=deadline_days, blobs=blobs)
+                                 deadline_days=deadline_days, blobs=blobs,
+                                 overdue_only=info.kind in _OVERDUE_ONLY_KINDS)
         data.update(_plain(dict(extra or {})))
+        _require_fields(info, data)
         sequence = next_sequence(session, creditor.id, as_of.year, info.numbering_prefix)
         data["letter_number"] = format_letter_number(info.numbering_prefix, as_of.year, sequence, locale)
         drafts.append(_Draft(debtor, data["letter_number"], as_of.year, sequence, data))
@@ -189,6 +226,16 @@ def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str
     for draft, letter in zip(drafts, rendered):
         issued.append(_store(session, info, origin, creditor, draft, letter, as_of, actor, blobs))
     return issued
+
+
+def _require_fields(info: TemplateInfo, data: Mapping[str, Any]) -> None:
+    """Fields the template needs that the ledger does not hold must come from --data, before any number."""
+    missing = [name for name in info.required_fields if name != "letter_number" and name not in data]
+    if missing:
+        raise LetterRefused(
+            f"template {info.name} ({info.locale}) needs {', '.join(missing)}, which the ledger does not hold: "
+            f"give {'it' if len(missing) == 1 else 'them'} in a JSON file with --data EXTRA.json "
+            f"(example: templates/examples/extra/{info.name}.{info.locale}.json)")
 
 
 def _render_all(info: TemplateInfo, drafts: Sequence[_Draft], formats: tuple[str, ...], workers: int | None,

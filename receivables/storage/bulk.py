@@ -18,19 +18,31 @@ from receivables.storage.types import Amount, to_cents
 def insert_new_only(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows (all with the same keys), skipping those that collide with a unique key.
 
-    Returns how many went in. The statement is compiled once and the driver's executemany gets
-    the values already converted by each column's own type (so money and dates are bound exactly
-    as everywhere else); SQLAlchemy's per-row parameter handling would cost more than the database.
-    Python-side column defaults are not applied here: pass every non-null column or rely on a
-    server default.
+    Returns how many went in. See `insert_rows` for how the values are bound.
     """
+    dialect = session.get_bind().dialect.name
+    builder = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return _execute_many(session, builder(table).on_conflict_do_nothing(), table, rows)
+
+
+def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows (all with the same keys) with one executemany.
+
+    The statement is compiled once and the driver gets the values already converted by each column's
+    own type (so money and dates are bound exactly as everywhere else); the ORM's unit of work, and even
+    Core's per-row parameter handling, would cost more than the database. Python-side column defaults
+    are not applied: pass every non-null column or rely on a server default.
+    """
+    return _execute_many(session, table.insert(), table, rows)
+
+
+def _execute_many(session: Session, statement: Any, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     if not rows:
         return 0
     connection = session.connection()
     dialect = connection.dialect
-    builder = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
     keys = list(rows[0])
-    compiled = builder(table).on_conflict_do_nothing().compile(dialect=dialect, column_keys=keys)
+    compiled = statement.compile(dialect=dialect, column_keys=keys)
     columns = {}
     for key in keys:
         processor = _bulk_processor(table.c[key].type, dialect)
@@ -49,10 +61,14 @@ def _bulk_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[
     """The column's own conversion, with the two that dominate a bulk load done directly."""
     if dialect.name == "sqlite":
         if isinstance(column_type, Amount):
-            return to_cents
+            return _none_kept(to_cents)
         if isinstance(column_type, Date):
-            return date.isoformat  # the storage format of SQLAlchemy's SQLite DATE (checked by a test)
+            return _none_kept(date.isoformat)  # the storage format of SQLAlchemy's SQLite DATE (tested)
     return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _none_kept(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
 
 
 def max_id(session: Session, table: Table) -> int:
