@@ -7,18 +7,14 @@ import sys
 from dataclasses import dataclass, field
 from typing import Optional
 
-import click
 import typer
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from receivables.bootstrap import Runtime, start
 from receivables.cli.output import UserError, error_console
 from receivables.config import ConfigError, Settings, load_settings
-from receivables.services.imports import ImportRefused
-from receivables.services.letters import LetterRefused
-from receivables.services.payments import PaymentRefused
-from receivables.services.reports import UnknownRecord
-from receivables.services.setup import SchemaOutdated, require_current_schema
+from receivables.services.errors import Refused
+from receivables.services.setup import require_current_schema
 from receivables.storage.blobs import BlobError
 from receivables.storage.database import DatabaseUnavailable
 
@@ -71,9 +67,10 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def _register() -> None:
-    from receivables.cli import calc, ledger
+    from receivables.cli import calc, companies, ledger
 
     ledger.register(app)
+    companies.register(app)
     calc.register(app)
     try:
         from receivables.cli.letters import letters_app
@@ -85,18 +82,13 @@ def _register() -> None:
     app.add_typer(letters_app, name="letters", help="Letter templates: list, check, preview, issue. 函件模板。")
 
 
-USER_ERRORS: tuple[type[BaseException], ...] = (
-    UserError, ConfigError, DatabaseUnavailable, SchemaOutdated, ImportRefused, UnknownRecord, PaymentRefused,
-    LetterRefused, BlobError,
-)
+USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ConfigError, DatabaseUnavailable, Refused, BlobError)
 
 
 def _letters_errors() -> tuple[type[BaseException], ...]:
-    try:
-        from letters import LetterError, TemplateError
-    except ImportError:
-        return ()
-    return (LetterError, TemplateError)
+    """The letters package's errors, if a command loaded it (it is imported only when needed)."""
+    loaded = sys.modules.get("letters.errors")
+    return (loaded.LetterError,) if loaded is not None else ()
 
 
 def _say(message: str) -> None:
@@ -104,38 +96,29 @@ def _say(message: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Console-script entry: exit 0 on success, 1 with one line on stderr for user errors, 2 for usage."""
+    """Console-script entry: exit 0 on success, 1 with one line on stderr for user errors, 2 for usage.
+
+    Typer's standalone mode handles usage errors (exit 2) and `typer.Exit`; what reaches this function
+    is ours: a user error becomes one line, anything else an "internal error" line without a traceback.
+    """
     _register()
     try:
-        app(args=argv, standalone_mode=False, prog_name="receivables")
-        code = 0
-    except click.exceptions.Exit as exc:
-        code = exc.exit_code
-    except click.UsageError as exc:
-        exc.show()
-        code = 2
-    except click.ClickException as exc:
-        exc.show()
-        code = exc.exit_code
-    except click.exceptions.Abort:
-        _say("aborted")
-        code = 1
+        app(args=argv, prog_name="receivables")
     except USER_ERRORS + _letters_errors() as exc:
         _say(str(exc))
-        code = 1
+        sys.exit(1)
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
         _say(f"database error: {reason}")
-        code = 1
+        sys.exit(1)
     except SQLAlchemyError as exc:
         _say(f"database error: {str(exc).splitlines()[0]}")
-        code = 1
+        sys.exit(1)
     except KeyboardInterrupt:
         _say("interrupted; the current transaction was rolled back")
-        code = 130
+        sys.exit(130)
     except Exception as exc:  # a bug: still one line, with a way to see the traceback
         if os.environ.get("RECEIVABLES_DEBUG"):
             raise
         _say(f"internal error ({type(exc).__name__}: {exc}); set RECEIVABLES_DEBUG=1 to see the traceback")
-        code = 1
-    sys.exit(code)
+        sys.exit(1)

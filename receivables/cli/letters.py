@@ -8,8 +8,6 @@ from typing import Any
 
 import typer
 
-from letters import (FORMATS, LOCALES, LetterError, TemplateCatalog, check_template, load_data,
-                     parse_rmb_upper, render_letter, rmb_upper, shipped_templates_dir)
 from receivables.cli.output import OutputFormat, console, error_console, fail, print_json, print_table
 
 DEFAULT_HOME = "./receivables-data"
@@ -21,6 +19,8 @@ letters_app = typer.Typer(
 
 def template_folders(ctx: typer.Context | None = None) -> list[Path]:
     """Where templates are looked up: the user's ``<home>/templates`` first, then the shipped ones."""
+    from letters import shipped_templates_dir
+
     settings = getattr(ctx.find_root().obj, "settings", None) if ctx is not None else None
     user = getattr(settings, "user_templates_dir", None)
     if user is None:
@@ -32,6 +32,8 @@ def template_folders(ctx: typer.Context | None = None) -> list[Path]:
 def templates(ctx: typer.Context,
               output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table or json")) -> None:
     """List the templates with their kind, locale, fields and source (user or shipped)."""
+    from letters import TemplateCatalog, shipped_templates_dir
+
     catalog = TemplateCatalog(template_folders(ctx))
     shipped = shipped_templates_dir().resolve()
     rows = [{"name": i.name, "locale": i.locale, "kind": i.kind, "title": i.title,
@@ -52,6 +54,8 @@ def templates(ctx: typer.Context,
 def check(ctx: typer.Context, template: str = typer.Argument(..., help="Template name, e.g. demand."),
           locale: str | None = typer.Option(None, "--locale", help="zh_CN or en; default: every locale.")) -> None:
     """Validate a template: front matter, syntax, declared fields, blocks, and its example data."""
+    from letters import TemplateCatalog, check_template
+
     catalog = TemplateCatalog(template_folders(ctx))
     locales = [locale] if locale else [i.locale for i in catalog.list() if i.name == template]
     if not locales:
@@ -69,10 +73,12 @@ def check(ctx: typer.Context, template: str = typer.Argument(..., help="Template
 @letters_app.command("preview")
 def preview(ctx: typer.Context, template: str = typer.Argument(..., help="Template name, e.g. demand."),
             data: Path = typer.Option(..., "--data", help="Letter data as a JSON file.", exists=False),
-            locale: str = typer.Option("zh_CN", "--locale", help=f"One of {', '.join(LOCALES)}."),
+            locale: str = typer.Option("zh_CN", "--locale", help="zh_CN or en."),
             formats: str = typer.Option("pdf,docx", "--format", help="pdf, docx or pdf,docx."),
             out: Path = typer.Option(..., "--out", help="Folder to write the files to.")) -> None:
     """Render a template from a JSON data file, without the database (for template authors)."""
+    from letters import FORMATS, TemplateCatalog, load_data, render_letter
+
     chosen = [f.strip() for f in formats.split(",") if f.strip()]
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
@@ -103,6 +109,8 @@ def _with_logo_beside(data: dict[str, Any], folder: Path) -> dict[str, Any]:
 def calc_capital(amount: str = typer.Argument(..., help="An amount such as 100000 or 1,409.50."),
                  prefix: bool = typer.Option(True, "--prefix/--no-prefix", help="Start with 人民币.")) -> None:
     """Print an amount in Chinese capitals (大写金额), e.g. 100000 -> 人民币壹拾万元整."""
+    from letters import parse_rmb_upper, rmb_upper
+
     try:
         text = rmb_upper(amount.replace(",", "").replace("，", "").strip(), prefix=prefix)
     except ValueError as exc:
@@ -111,4 +119,4 @@ def calc_capital(amount: str = typer.Argument(..., help="An amount such as 10000
     console().print(text, markup=False, highlight=False)
 
 
-__all__ = ["LetterError", "calc_capital", "letters_app", "template_folders"]
+__all__ = ["calc_capital", "letters_app", "template_folders"]

@@ -14,7 +14,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedCo
 from receivables.cli.app import state
 from receivables.cli.options import AS_OF, as_of_date
 from receivables.cli.output import OutputFormat, console, error_console, fail, print_json
-from receivables.services.letters import DEFAULT_DEADLINE_DAYS, catalog_for, issue_letters
 from receivables.storage.blobs import BlobStore
 from receivables.storage.database import unit_of_work
 
@@ -41,7 +40,7 @@ def issue(
     out: Optional[Path] = typer.Option(None, "--out", help="Also copy the files into this folder."),
     company: Optional[str] = typer.Option(None, "--company", help="Creditor company (default: the default one)."),
     currency: Optional[str] = typer.Option(None, "--currency", help="Needed when the debtor owes in several."),
-    deadline_days: int = typer.Option(DEFAULT_DEADLINE_DAYS, "--deadline-days", min=1, max=180,
+    deadline_days: int = typer.Option(15, "--deadline-days", min=1, max=180,
                                       help="Payment deadline, days after the letter date."),
     data: Optional[Path] = typer.Option(None, "--data", help="JSON with extra fields (e.g. law_firm, plan)."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Render processes (default: all cores)."),
@@ -49,6 +48,7 @@ def issue(
 ) -> None:
     """Issue letters from the ledger: numbered without gaps, stored by SHA-256, never changed. 出具函件。"""
     from letters import load_data
+    from receivables.services.letters import catalog_for, issue_letters
 
     day = as_of_date(as_of)
     wanted = tuple(f.strip() for f in formats.split(",") if f.strip())

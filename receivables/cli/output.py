@@ -33,7 +33,11 @@ def fail(message: str) -> NoReturn:
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return format_amount(value)
+        # Amounts carry two decimals already; whole numbers get them too, other figures (DSO) keep theirs.
+        exponent = value.as_tuple().exponent
+        if isinstance(exponent, int) and (exponent == -2 or exponent >= 0):
+            return format_amount(value)
+        return format(value, "f")
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Enum):

@@ -78,11 +78,8 @@ class AgingReport:
     totals: Mapping[str, AgingTotals]
 
 
-def build_aging_report(as_of: date, by: str, cells: Iterable[AgingCell]) -> AgingReport:
-    """Pivot cells into one row per group and currency, with totals per currency (never mixed).
-
-    Rows are ordered by currency, then largest total first, then key, so output is reproducible.
-    """
+def aging_rows_from_cells(cells: Iterable[AgingCell]) -> list[AgingRow]:
+    """One row per group and currency from per-bucket cells (the plain-Python form of the SQL pivot)."""
     grouped: dict[tuple[str, str], dict[str, Decimal]] = {}
     names: dict[tuple[str, str], str] = {}
     for cell in cells:
@@ -90,14 +87,24 @@ def build_aging_report(as_of: date, by: str, cells: Iterable[AgingCell]) -> Agin
         buckets = grouped.setdefault(row_key, dict.fromkeys(BUCKETS, ZERO))
         buckets[cell.bucket] += cell.amount
         names[row_key] = cell.name
-    rows = [
-        AgingRow(key, names[(key, currency)], currency, sum(b.values(), ZERO), b)
-        for (key, currency), b in grouped.items()
-    ]
-    rows.sort(key=lambda r: (r.currency, -r.total, r.key))
+    return [aging_row(key, names[(key, currency)], currency, b) for (key, currency), b in grouped.items()]
+
+
+def aging_row(key: str, name: str, currency: str, buckets: Mapping[str, Decimal]) -> AgingRow:
+    """A row whose total is the sum of its buckets (every bucket present, zero when empty)."""
+    complete = {label: buckets.get(label, ZERO) for label in BUCKETS}
+    return AgingRow(key, name, currency, sum(complete.values(), ZERO), complete)
+
+
+def build_aging_report(as_of: date, by: str, rows: Iterable[AgingRow]) -> AgingReport:
+    """Order rows and total them per currency (never mixed).
+
+    Rows are ordered by currency, then largest total first, then key, so output is reproducible.
+    """
+    ordered = sorted(rows, key=lambda r: (r.currency, -r.total, r.key))
     totals: dict[str, AgingTotals] = {}
-    for currency in sorted({r.currency for r in rows}):
-        per_bucket = {label: sum((r.buckets[label] for r in rows if r.currency == currency), ZERO)
+    for currency in sorted({r.currency for r in ordered}):
+        per_bucket = {label: sum((r.buckets[label] for r in ordered if r.currency == currency), ZERO)
                       for label in BUCKETS}
         totals[currency] = AgingTotals(sum(per_bucket.values(), ZERO), per_bucket)
-    return AgingReport(as_of, by, tuple(rows), totals)
+    return AgingReport(as_of, by, tuple(ordered), totals)

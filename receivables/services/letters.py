@@ -14,11 +14,12 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from letters import RenderedLetter, TemplateCatalog, TemplateInfo, render_letter, shipped_templates_dir
+from letters import (LetterError, RenderedLetter, TemplateCatalog, TemplateError, TemplateInfo, render_letter,
+                     shipped_templates_dir)
 from receivables.domain.ledger import OpenItemLine
 from receivables.domain.money import ZERO
 from receivables.domain.numbering import format_letter_number
-from receivables.services.reports import UnknownRecord
+from receivables.services.errors import Refused, UnknownRecord
 from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
 from receivables.storage.numbering import next_sequence
@@ -34,7 +35,7 @@ DEMAND_KINDS = frozenset({"reminder", "demand", "final_demand", "collection_noti
 _OVERDUE_ONLY_KINDS = DEMAND_KINDS - {"reminder"}
 
 
-class LetterRefused(ValueError):
+class LetterRefused(Refused):
     """The letter cannot be issued as asked (no open items, ambiguous currency, unknown company)."""
 
 
@@ -193,6 +194,31 @@ def _render(info: TemplateInfo, data: dict[str, Any], formats: tuple[str, ...]) 
     return render_letter(info, data, formats)
 
 
+@dataclass(frozen=True, slots=True)
+class _RenderFailure:
+    """A letter error raised in a pool worker, sent back as plain values (TemplateError does not unpickle,
+    which would break the whole pool) and raised again in the parent."""
+
+    template: str | None
+    line: int | None
+    message: str
+
+    def error(self) -> LetterError:
+        if self.template is None:
+            return LetterError(self.message)
+        return TemplateError(self.template, self.line, self.message)
+
+
+def _render_in_worker(info: TemplateInfo, data: dict[str, Any],
+                      formats: tuple[str, ...]) -> RenderedLetter | _RenderFailure:
+    try:
+        return render_letter(info, data, formats)
+    except TemplateError as exc:
+        return _RenderFailure(exc.template, exc.line, exc.message)
+    except LetterError as exc:
+        return _RenderFailure(None, None, str(exc))
+
+
 def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str], as_of: date, locale: str,
                   formats: Sequence[str], actor: str, catalog: TemplateCatalog, blobs: BlobStore,
                   user_templates: Path, company: str | None = None, currency: str | None = None,
@@ -248,11 +274,15 @@ def _render_all(info: TemplateInfo, drafts: Sequence[_Draft], formats: tuple[str
             if progress:
                 progress(done, total)
         return results
-    with ProcessPoolExecutor(max_workers=workers or os.cpu_count() or 1) as pool:
-        futures = [pool.submit(_render, info, d.data, formats) for d in drafts]
+    with ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, total)) as pool:
+        futures = [pool.submit(_render_in_worker, info, d.data, formats) for d in drafts]
         results = []
         for done, future in enumerate(futures, start=1):
-            results.append(future.result())
+            result = future.result()
+            if isinstance(result, _RenderFailure):
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise result.error()
+            results.append(result)
             if progress:
                 progress(done, total)
         return results

@@ -9,13 +9,13 @@ from decimal import Decimal
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from receivables.services.reports import UnknownRecord
+from receivables.services.errors import Refused, UnknownRecord
 from receivables.storage import audit
 from receivables.storage.ledger import refresh_open_amounts
 from receivables.storage.schema import Allocation, Payment
 
 
-class PaymentRefused(ValueError):
+class PaymentRefused(Refused):
     """The payment cannot be changed that way."""
 
 

@@ -8,17 +8,14 @@ from sqlalchemy.orm import Session
 
 from receivables.domain.aging import AgingReport, build_aging_report
 from receivables.domain.ledger import DebtorAccount, balances, oldest_overdue
-from receivables.storage.queries.aging import AgingGroup, aging_cells
+from receivables.services.errors import UnknownRecord
+from receivables.storage.queries.aging import AgingGroup, aging_rows
 from receivables.storage.queries.debtors import debtor_open_items, debtor_payments, debtor_sales, find_debtor
-
-
-class UnknownRecord(LookupError):
-    """A code or number the user named does not exist."""
 
 
 def aging_report(session: Session, as_of: date, by: AgingGroup = "debtor") -> AgingReport:
     """Aging on `as_of`: only items and payments dated on or before it count."""
-    return build_aging_report(as_of, by, aging_cells(session, as_of, by))
+    return build_aging_report(as_of, by, aging_rows(session, as_of, by))
 
 
 def debtor_account(session: Session, code: str, as_of: date) -> DebtorAccount:

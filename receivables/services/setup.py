@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from receivables.services.errors import Refused
 from receivables.storage import audit
 from receivables.storage.schema import Company
 from receivables.storage.schema_version import current_revision, head_revision, upgrade_schema
 
 
-class SchemaOutdated(RuntimeError):
+class SchemaOutdated(Refused):
     """The database was not initialised, or was made by an older release."""
 
 

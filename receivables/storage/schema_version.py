@@ -1,19 +1,24 @@
-"""Creating and upgrading the schema with Alembic, on the engine we were given."""
+"""Creating and upgrading the schema with Alembic, and checking a database is at this release's revision."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect, text
+
+from receivables.storage.migrations import HEAD_REVISION
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
 def _alembic_config() -> Config:
+    # Alembic is imported here, not at module level: every command checks the revision, few migrate.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config
@@ -21,21 +26,33 @@ def _alembic_config() -> Config:
 
 def upgrade_schema(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (revision before, revision after)."""
+    from alembic import command
+
     config = _alembic_config()
+    before = current_revision(engine)
     with engine.begin() as connection:
-        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
-        after = MigrationContext.configure(connection).get_current_revision()
-    return before, after or ""
+    return before, current_revision(engine) or ""
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The revision recorded in the database, or None for a database without our schema."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def head_revision() -> str:
+    """The newest revision this release knows (kept in `migrations.HEAD_REVISION`; a test checks it)."""
+    return HEAD_REVISION
+
+
+def alembic_head_revision() -> str:
+    """The head as Alembic computes it from the migration scripts."""
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(_alembic_config()).get_current_head()
     assert head is not None
     return head

@@ -77,7 +77,7 @@ def snapshot(sessions: sessionmaker[Session]) -> dict[str, Any]:
             for table in TABLES
         }
         counts["open_total"] = session.execute(select(func.sum(Receivable.open_amount))).scalar()
-        counts["debtors"] = sorted(session.execute(select(Debtor.code, Debtor.name, Debtor.credit_code)).tuples())
+        counts["debtors"] = sorted(session.execute(select(Debtor.code, Debtor.name, Debtor.credit_code)).all())
     return counts
 
 

@@ -35,8 +35,8 @@ class Lookups:
 
     @classmethod
     def load(cls, session: Session, default_company_id: int | None) -> Lookups:
-        return cls(dict(session.execute(select(Debtor.code, Debtor.id)).tuples().all()),
-                   dict(session.execute(select(Company.name, Company.id)).tuples().all()),
+        return cls(dict(session.execute(select(Debtor.code, Debtor.id)).all()),
+                   dict(session.execute(select(Company.name, Company.id)).all()),
                    default_company_id)
 
     def debtor_id(self, cells: dict[str, Any]) -> int:

@@ -13,7 +13,7 @@ from receivables.domain.money import ZERO
 from receivables.services.imports.context import (
     ImportContext, Lookups, Parsed, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, text_cell,
 )
-from receivables.storage.bulk import insert_new_only, max_id
+from receivables.storage.bulk import insert_new_only, insert_rows, max_id
 from receivables.storage.ledger import refresh_open_amounts
 from receivables.storage.schema import Allocation, Contract, Payment, Receivable, ReceivableKind
 
@@ -182,7 +182,7 @@ def _apply_payments(context: ImportContext, parsed: dict[str, tuple[int, dict[st
                Receivable.issue_date, Receivable.due_date, Receivable.open_amount)
         .where(Receivable.debtor_id.in_(debtor_ids), Receivable.open_amount > 0)
     ).all()
-    numbers = _named_numbers(context, parsed)
+    named_items = _named_items(context, parsed)
     open_by_debtor: dict[tuple[int, str], dict[str, Any]] = defaultdict(dict)
     issue_dates: dict[int, date] = {}
     for r in open_rows:
@@ -191,37 +191,54 @@ def _apply_payments(context: ImportContext, parsed: dict[str, tuple[int, dict[st
     accepted: list[tuple[dict[str, Any], list[str]]] = []
     for number, values in sorted(parsed.values(), key=lambda p: (p[1]["received_on"], p[0])):
         named = values["applies_to"].split(";") if values["applies_to"] else []
-        unknown = [n for n in named if (values["debtor_id"], n) not in numbers]
-        if unknown:
-            context.problem(number, "applies_to", ";".join(unknown), "no such invoice for this debtor")
+        problem = _named_problem(values, named, named_items)
+        if problem:
+            context.problem(number, "applies_to", *problem)
             continue
         accepted.append((values, named))
     if not accepted:
         return
-    next_id = (context.session.execute(select(Payment.id).order_by(Payment.id.desc()).limit(1)).scalar() or 0) + 1
+    ids = dict(context.session.execute(
+        insert(Payment).returning(Payment.reference, Payment.id, sort_by_parameter_order=True),
+        [values for values, _ in accepted],
+    ).all())
+    context.inserted += len(accepted)
     allocations: list[dict[str, Any]] = []
-    for offset, (values, named) in enumerate(accepted):
-        values["id"] = next_id + offset
+    for values, named in accepted:
         items = open_by_debtor[(values["debtor_id"], values["currency"])]
-        eligible = [i for i in items.values() if issue_dates[i.item_id] <= values["received_on"] or named]
+        eligible = [i for i in items.values() if named or issue_dates[i.item_id] <= values["received_on"]]
         plan = plan_allocation(values["amount"], eligible, named)
         for planned in plan.allocations:
             item = items[planned.number]
             items[planned.number] = OpenItem(item.item_id, item.number, item.due_date, item.open_amount - planned.amount)
-            allocations.append({"payment_id": values["id"], "receivable_id": planned.item_id, "amount": planned.amount,
+            allocations.append({"payment_id": ids[values["reference"]], "receivable_id": planned.item_id,
+                                "amount": planned.amount,
                                 "applied_on": max(values["received_on"], issue_dates[planned.item_id])})
-    context.session.execute(insert(Payment), [v for v, _ in accepted])
-    context.inserted += len(accepted)
     if allocations:
-        context.session.execute(insert(Allocation), allocations)
+        insert_rows(context.session, Allocation.__table__, allocations)
         refresh_open_amounts(context.session, {a["receivable_id"] for a in allocations})
 
 
-def _named_numbers(context: ImportContext, parsed: dict[str, tuple[int, dict[str, Any]]]) -> set[tuple[int, str]]:
+def _named_problem(values: dict[str, Any], named: list[str],
+                   named_items: dict[tuple[int, str], str]) -> tuple[str, str] | None:
+    """(the numbers at fault, why) when a payment cannot go to the invoices it names, else None."""
+    unknown = [n for n in named if (values["debtor_id"], n) not in named_items]
+    if unknown:
+        return ";".join(unknown), "no such invoice for this debtor"
+    other = [n for n in named if named_items[(values["debtor_id"], n)] != values["currency"]]
+    if other:
+        currency = named_items[(values["debtor_id"], other[0])]
+        return ";".join(other), f"the invoice is in {currency} but the payment is in {values['currency']}"
+    return None
+
+
+def _named_items(context: ImportContext, parsed: dict[str, tuple[int, dict[str, Any]]]) -> dict[tuple[int, str], str]:
+    """(debtor, number) -> currency of every item the payments name."""
     wanted = {(v["debtor_id"], n) for _, v in parsed.values() if v["applies_to"] for n in v["applies_to"].split(";")}
     if not wanted:
-        return set()
+        return {}
     rows = context.session.execute(
-        select(Receivable.debtor_id, Receivable.number).where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(wanted)))
+        select(Receivable.debtor_id, Receivable.number, Receivable.currency)
+        .where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(wanted)))
     )
-    return {(r.debtor_id, r.number) for r in rows}
+    return {(r.debtor_id, r.number): r.currency for r in rows}

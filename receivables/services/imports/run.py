@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.domain.problems import Problem
+from receivables.services.errors import Refused
 from receivables.files.columns import CONTRACT_COLUMNS, DEBTOR_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS
 from receivables.files.tables import Column, TableError
 from receivables.services.imports.context import ImportContext, Lookups, Parsed
@@ -42,7 +43,7 @@ IMPORT_KINDS: dict[str, Importer] = {
 }
 
 
-class ImportRefused(ValueError):
+class ImportRefused(Refused):
     """The file cannot be imported at all (unreadable, empty, missing column); nothing was written."""
 
 

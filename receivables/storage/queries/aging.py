@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import ColumnElement, Select, and_, case, func, literal, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 
-from receivables.domain.aging import AgingCell, bucket_bounds
+from receivables.domain.aging import BUCKETS, AgingRow, aging_row, bucket_bounds
 from receivables.storage.schema import Allocation, Company, Contract, Debtor, Receivable
 from receivables.storage.types import Amount
 
@@ -16,77 +16,97 @@ AgingGroup = Literal["debtor", "contract", "company"]
 NO_CONTRACT = "(no contract)"
 
 
-def allocation_changes_after(as_of: date) -> Select[tuple[int, object]]:
+def allocation_changes_after(as_of: date) -> Select[Any]:
     """Per item, what its open amount today differs by from its open amount at the end of `as_of`.
 
     An allocation counts on a date when it was applied by then and not yet reversed. Items untouched
-    since `as_of` do not appear, so the stored open amount can be used for them as it is.
+    since `as_of` do not appear, so the stored open amount can be used for them as it is. Two branches,
+    each on its own date index: for a recent date both are a handful of rows, whatever the ledger's size.
     """
-    adjustment = type_coerce(func.sum(
-        case(
-            (Allocation.reversed_on.is_(None), Allocation.amount),
-            (and_(Allocation.applied_on <= as_of, Allocation.reversed_on > as_of), -Allocation.amount),
-            else_=literal(0, Amount),
-        )
-    ), Amount)
-    return (
-        select(Allocation.receivable_id, adjustment.label("adjustment"))
-        .where(or_(Allocation.applied_on > as_of, Allocation.reversed_on > as_of))
-        .group_by(Allocation.receivable_id)
+    applied_later = (
+        select(Allocation.receivable_id,
+               case((Allocation.reversed_on.is_(None), Allocation.amount), else_=literal(0, Amount)).label("change"))
+        .where(Allocation.applied_on > as_of)
     )
+    reversed_later = (
+        select(Allocation.receivable_id, (-Allocation.amount).label("change"))
+        .where(Allocation.reversed_on > as_of, Allocation.applied_on <= as_of)
+    )
+    changes = union_all(applied_later, reversed_later).subquery()
+    return (select(changes.c.receivable_id, type_coerce(func.sum(changes.c.change), Amount).label("adjustment"))
+            .group_by(changes.c.receivable_id))
 
 
-def open_items_on(as_of: date) -> Select[tuple[int, ...]]:
-    """(receivable id, open amount at the end of `as_of`) for every item open on that date.
+_GROUP_COLUMN = {"debtor": Receivable.debtor_id, "company": Receivable.company_id, "contract": Receivable.contract_id}
 
-    Two branches so that each uses its own index: items open today (the partial open-items index),
-    and items closed today that were still open on `as_of` (found through later allocations).
+
+def open_items_on(as_of: date, *criteria: ColumnElement[bool], group: AgingGroup = "debtor") -> Select[Any]:
+    """Every item open at the end of `as_of`: id, group key, currency, due date and open amount then.
+
+    Two branches so that each uses its own index: items open today (the partial, covering open-items
+    index, so grouping by debtor never touches the table), and items closed today that were still open
+    on `as_of` (found through later allocations). `criteria` on Receivable narrow both branches.
     """
-    changes = allocation_changes_after(as_of).subquery()
+    changes = allocation_changes_after(as_of).cte("allocation_changes")
+    open_on_date = Receivable.open_amount + func.coalesce(changes.c.adjustment, 0)
+    columns = (Receivable.id.label("receivable_id"), _GROUP_COLUMN[group].label("group_id"),
+               Receivable.currency, Receivable.due_date)
     open_now = (
-        select(Receivable.id.label("receivable_id"),
-               type_coerce(Receivable.open_amount + func.coalesce(changes.c.adjustment, 0), Amount)
-               .label("open_amount"))
+        select(*columns, type_coerce(open_on_date, Amount).label("open_amount"))
         .outerjoin(changes, changes.c.receivable_id == Receivable.id)
-        .where(Receivable.open_amount != 0, Receivable.issue_date <= as_of)
+        .where(Receivable.open_amount != 0, Receivable.issue_date <= as_of, open_on_date != 0, *criteria)
     )
     closed_now = (
-        select(changes.c.receivable_id, type_coerce(changes.c.adjustment, Amount).label("open_amount"))
+        select(*columns, type_coerce(changes.c.adjustment, Amount).label("open_amount"))
+        .select_from(changes)
         .join(Receivable, Receivable.id == changes.c.receivable_id)
-        .where(Receivable.open_amount == 0, Receivable.issue_date <= as_of)
+        .where(Receivable.open_amount == 0, Receivable.issue_date <= as_of, changes.c.adjustment != 0, *criteria)
     )
     return union_all(open_now, closed_now)  # type: ignore[return-value]
 
 
-def bucket_expression(as_of: date):  # type: ignore[no-untyped-def]
-    """The domain's buckets as due-date comparisons (see domain.aging.bucket_bounds)."""
-    bounds = bucket_bounds(as_of)
-    return case(
-        *[(Receivable.due_date >= b.earliest_due, literal(b.label)) for b in bounds if b.earliest_due],
-        else_=literal(bounds[-1].label),
-    )
+def bucket_sums(due_date: ColumnElement[date], open_amount: ColumnElement[Any], as_of: date) -> list[Any]:
+    """One SUM per bucket, the domain's buckets written as due-date ranges (domain.aging.bucket_bounds)."""
+    sums = []
+    later_bound: date | None = None
+    for bound in bucket_bounds(as_of):
+        conditions = []
+        if bound.earliest_due is not None:
+            conditions.append(due_date >= bound.earliest_due)
+        if later_bound is not None:
+            conditions.append(due_date < later_bound)
+        sums.append(func.sum(case((and_(*conditions), open_amount), else_=literal(0, Amount))).label(bound.label))
+        later_bound = bound.earliest_due
+    return [type_coerce(s, Amount).label(s.name) for s in sums]
 
 
-def aging_cells(session: Session, as_of: date, by: AgingGroup = "debtor") -> list[AgingCell]:
-    """Open amounts on `as_of` summed per group, currency and bucket, in one statement."""
-    items = open_items_on(as_of).subquery()
-    bucket = bucket_expression(as_of).label("bucket")
-    amount = func.sum(items.c.open_amount).label("amount")
-    base = select().select_from(items).join(Receivable, Receivable.id == items.c.receivable_id)
-    if by == "debtor":
-        statement = (base.join(Debtor, Debtor.id == Receivable.debtor_id)
-                     .add_columns(Debtor.code, Debtor.name, Receivable.currency, bucket, amount)
-                     .group_by(Debtor.code, Debtor.name, Receivable.currency, bucket))
-    elif by == "company":
-        statement = (base.join(Company, Company.id == Receivable.company_id)
-                     .add_columns(Company.name, Company.name, Receivable.currency, bucket, amount)
-                     .group_by(Company.id, Company.name, Receivable.currency, bucket))
-    elif by == "contract":
-        statement = (base.outerjoin(Contract, Contract.id == Receivable.contract_id)
-                     .add_columns(func.coalesce(Contract.number, NO_CONTRACT),
-                                  func.coalesce(Contract.title, NO_CONTRACT), Receivable.currency, bucket, amount)
-                     .group_by(Contract.number, Contract.title, Receivable.currency, bucket))
-    else:
+def aging_rows(session: Session, as_of: date, by: AgingGroup = "debtor") -> list[AgingRow]:
+    """Open amounts on `as_of` per group and currency, one column per bucket, in one statement:
+    aggregated on integer keys first and only then joined to the names."""
+    if by not in _GROUP_COLUMN:
         raise ValueError(f"aging by {by!r}: expected debtor, contract or company")
-    return [AgingCell(str(key), name or "", currency, label, value)
-            for key, name, currency, label, value in session.execute(statement)]
+    items = open_items_on(as_of, group=by).subquery()
+    totals = (
+        select(items.c.group_id, items.c.currency, *bucket_sums(items.c.due_date, items.c.open_amount, as_of))
+        .group_by(items.c.group_id, items.c.currency)
+        .subquery()
+    )
+    bucket_columns = [totals.c[label] for label in BUCKETS]
+    if by == "debtor":
+        statement = select(Debtor.code, Debtor.name, totals.c.currency, *bucket_columns).join(
+            totals, totals.c.group_id == Debtor.id)
+    elif by == "company":
+        statement = select(Company.name, Company.name, totals.c.currency, *bucket_columns).join(
+            totals, totals.c.group_id == Company.id)
+    else:
+        # Contract numbers are unique per debtor only, so the key carries the debtor's code.
+        statement = (
+            select(func.coalesce(Debtor.code + literal("/") + Contract.number, literal(NO_CONTRACT)),
+                   func.coalesce(Contract.title, Contract.number, literal(NO_CONTRACT)), totals.c.currency,
+                   *bucket_columns)
+            .select_from(totals)
+            .outerjoin(Contract, Contract.id == totals.c.group_id)
+            .outerjoin(Debtor, Debtor.id == Contract.debtor_id)
+        )
+    return [aging_row(str(key), name or "", currency, dict(zip(BUCKETS, amounts)))
+            for key, name, currency, *amounts in session.execute(statement)]

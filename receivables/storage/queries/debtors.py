@@ -21,7 +21,7 @@ def find_debtor(session: Session, code: str) -> Debtor | None:
 
 
 def debtor_open_items(session: Session, debtor_id: int, as_of: date) -> list[OpenItemLine]:
-    items = open_items_on(as_of).subquery()
+    items = open_items_on(as_of, Receivable.debtor_id == debtor_id).subquery()
     rows = session.execute(
         select(Receivable.number, Receivable.kind, Contract.number, Receivable.issue_date, Receivable.due_date,
                Receivable.currency, Receivable.amount, func.sum(items.c.open_amount).label("open"))

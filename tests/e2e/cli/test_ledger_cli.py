@@ -179,7 +179,7 @@ def test_aging_json_has_the_documented_shape(cli: Run, populated: str) -> None:
 def test_aging_by_contract_and_by_company(cli: Run, populated: str) -> None:
     by_contract = json.loads(cli("aging", "--as-of", "2026-03-15", "--by", "contract", "--format", "json").stdout)
     assert {(r["key"], r["name"], r["currency"], r["total"]) for r in by_contract["rows"]} == {
-        ("K-1", "机房工程", "CNY", "300.00"), ("(no contract)", "(no contract)", "CNY", "250.50"),
+        ("D1/K-1", "机房工程", "CNY", "300.00"), ("(no contract)", "(no contract)", "CNY", "250.50"),
         ("(no contract)", "(no contract)", "USD", "99.99")}
     by_company = json.loads(cli("aging", "--as-of", "2026-03-15", "--by", "company", "--format", "json").stdout)
     assert [(r["key"], r["currency"], r["total"]) for r in by_company["rows"]] == [

@@ -95,7 +95,7 @@ def test_aging_by_contract_and_company_groups_the_same_amounts(ledger, write_csv
         ["D1", "A-2", "2026-01-01", "2026-01-31", "50.00", "CNY", "", ""],
     ])).committed
     assert _rows(ledger, "2026-01-31", "contract") == {
-        ("K-1", "CNY"): {"total": "100.00", "current": "100.00"},
+        ("D1/K-1", "CNY"): {"total": "100.00", "current": "100.00"},
         ("(no contract)", "CNY"): {"total": "50.00", "current": "50.00"},
     }
     assert _rows(ledger, "2026-01-31", "company") == {

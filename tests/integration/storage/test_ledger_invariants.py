@@ -16,7 +16,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from receivables.domain.aging import AgingCell, AgingReport, aging_bucket, build_aging_report, days_past_due
+from receivables.domain.aging import (
+    AgingCell, AgingReport, aging_bucket, aging_rows_from_cells, build_aging_report, days_past_due,
+)
 from receivables.services.payments import reverse_payment
 from receivables.services.reports import aging_report
 from receivables.storage.ledger import open_amount_mismatches
@@ -49,11 +51,11 @@ def reference_report(session: Session, as_of: date, by: str) -> AgingReport:
             key = name = companies[item.company_id].name
         else:
             contract = contracts.get(item.contract_id)  # type: ignore[arg-type]
-            key = contract.number if contract else NO_CONTRACT
-            name = (contract.title or NO_CONTRACT) if contract else NO_CONTRACT
+            key = f"{debtors[contract.debtor_id].code}/{contract.number}" if contract else NO_CONTRACT
+            name = (contract.title or contract.number) if contract else NO_CONTRACT
         bucket = aging_bucket(days_past_due(item.due_date, as_of))
         cells.append(AgingCell(key, name, item.currency, bucket, open_amount))
-    return build_aging_report(as_of, by, cells)
+    return build_aging_report(as_of, by, aging_rows_from_cells(cells))
 
 
 def assert_open_amounts_consistent(sessions: sessionmaker[Session]) -> None:

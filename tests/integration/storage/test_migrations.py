@@ -45,3 +45,9 @@ def test_the_open_items_index_is_partial_on_open_amount(engine: Engine) -> None:
     indexes = {ix["name"]: ix for ix in inspect(engine).get_indexes("receivable")}
     assert "ix_receivable_open_items" in indexes
     assert indexes["ix_receivable_open_items"]["column_names"][0] == "due_date"
+
+
+def test_the_release_head_revision_is_the_newest_migration_script():
+    from receivables.storage.schema_version import alembic_head_revision
+
+    assert head_revision() == alembic_head_revision()

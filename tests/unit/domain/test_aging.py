@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receivables.domain.aging import (
-    BUCKETS, AgingCell, aging_bucket, bucket_bounds, build_aging_report, days_past_due,
+    BUCKETS, AgingCell, AgingReport, aging_bucket, aging_rows_from_cells, bucket_bounds, build_aging_report, days_past_due,
 )
 
 AS_OF = date(2026, 6, 30)
@@ -93,12 +93,16 @@ def test_bucket_bounds_agree_with_aging_bucket_for_any_dates(as_of: date, offset
     assert _bucket_by_bounds(due, as_of) == aging_bucket(days_past_due(due, as_of))
 
 
+def _report(as_of: date, by: str, cells: list[AgingCell]) -> AgingReport:
+    return build_aging_report(as_of, by, aging_rows_from_cells(cells))
+
+
 def _cell(key: str, currency: str, bucket: str, amount: str, name: str | None = None) -> AgingCell:
     return AgingCell(key, name or f"name of {key}", currency, bucket, Decimal(amount))
 
 
 def test_report_keeps_one_row_per_group_and_currency_never_mixing_currencies() -> None:
-    report = build_aging_report(AS_OF, "debtor", [
+    report = _report(AS_OF, "debtor", [
         _cell("D1", "CNY", "current", "100.00"),
         _cell("D1", "USD", "1-30", "50.00"),
         _cell("D1", "CNY", "1-30", "20.00"),
@@ -114,7 +118,7 @@ def test_report_keeps_one_row_per_group_and_currency_never_mixing_currencies() -
 
 
 def test_every_row_has_every_bucket_and_its_total_is_their_sum() -> None:
-    report = build_aging_report(AS_OF, "debtor", [
+    report = _report(AS_OF, "debtor", [
         _cell("D1", "CNY", "current", "1.10"), _cell("D1", "CNY", ">365", "2.20"),
         _cell("D2", "CNY", "91-180", "-0.30"), _cell("D2", "CNY", "61-90", "7.00"),
     ])
@@ -129,7 +133,7 @@ def test_totals_are_the_sum_of_the_rows_per_currency_and_bucket() -> None:
         _cell("D2", "CNY", "181-365", "5.00"), _cell("D3", "EUR", "31-60", "3.33"),
         _cell("D3", "CNY", ">365", "-40.00"),
     ]
-    report = build_aging_report(AS_OF, "debtor", cells)
+    report = _report(AS_OF, "debtor", cells)
     for currency, totals in report.totals.items():
         rows = [r for r in report.rows if r.currency == currency]
         for label in BUCKETS:
@@ -140,7 +144,7 @@ def test_totals_are_the_sum_of_the_rows_per_currency_and_bucket() -> None:
 
 
 def test_rows_are_ordered_by_currency_then_largest_total_then_key() -> None:
-    report = build_aging_report(AS_OF, "debtor", [
+    report = _report(AS_OF, "debtor", [
         _cell("B", "USD", "current", "10.00"), _cell("A", "CNY", "current", "5.00"),
         _cell("C", "CNY", "current", "50.00"), _cell("B", "CNY", "current", "5.00"),
     ])
@@ -149,6 +153,6 @@ def test_rows_are_ordered_by_currency_then_largest_total_then_key() -> None:
 
 
 def test_report_of_nothing_has_no_rows_and_no_totals() -> None:
-    report = build_aging_report(AS_OF, "contract", [])
+    report = _report(AS_OF, "contract", [])
     assert report.rows == () and dict(report.totals) == {}
     assert report.as_of == AS_OF and report.by == "contract"
