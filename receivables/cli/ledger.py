@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 
 from receivables.cli.app import state
 from receivables.cli.options import AS_OF, as_of_date
-from receivables.cli.output import OutputFormat, console, error_console, fail, print_json, print_table
+from receivables.cli.output import OutputFormat, console, error_console, fail, json_text, print_json, print_table
 from receivables.domain.aging import BUCKETS
 from receivables.files.export import write_aging_xlsx
 from receivables.services import reports
@@ -162,10 +162,7 @@ def aging(
             "totals": {c: {"total": t.total, "buckets": dict(t.buckets)} for c, t in report.totals.items()},
         }
         if out is not None:
-            import json
-
-            from receivables.cli.output import _jsonable
-            out.write_text(json.dumps(_jsonable(document), ensure_ascii=False, indent=2), encoding="utf-8")
+            out.write_text(json_text(document), encoding="utf-8")
         else:
             print_json(document)
         return

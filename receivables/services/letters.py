@@ -14,8 +14,15 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from letters import (LetterError, RenderedLetter, TemplateCatalog, TemplateError, TemplateInfo, render_letter,
-                     shipped_templates_dir)
+from letters import (
+    LetterError,
+    RenderedLetter,
+    TemplateCatalog,
+    TemplateError,
+    TemplateInfo,
+    render_letter,
+    shipped_templates_dir,
+)
 from receivables.domain.ledger import OpenItemLine
 from receivables.domain.money import ZERO
 from receivables.domain.numbering import format_letter_number
@@ -157,7 +164,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
     if creditor.logo_sha256:
         letterhead["logo"] = str(blobs.path_for(creditor.logo_sha256))
     overdue = [i for i in items if i.days_past_due > 0]
-    return _plain({
+    data: dict[str, Any] = _plain({
         "letterhead": letterhead,
         "date": as_of,
         "recipient": _recipient(session, debtor, locale),
@@ -179,6 +186,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
         "contact": {"name": creditor.contact_name or "", "phone": creditor.contact_phone or creditor.phone or ""},
         "previous_demands": _previous_demands(session, creditor.id, debtor.id, as_of),
     })
+    return data
 
 
 @dataclass(frozen=True, slots=True)

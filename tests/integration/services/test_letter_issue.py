@@ -23,8 +23,17 @@ from receivables.services.letters import IssuedLetter, LetterRefused, catalog_fo
 from receivables.services.reports import UnknownRecord
 from receivables.storage.blobs import BlobStore
 from receivables.storage.database import unit_of_work
-from receivables.storage.schema import (AuditEntry, Company, Contact, Contract, Debtor, Letter, LetterCounter,
-                                        LetterFile, Receivable)
+from receivables.storage.schema import (
+    AuditEntry,
+    Company,
+    Contact,
+    Contract,
+    Debtor,
+    Letter,
+    LetterCounter,
+    LetterFile,
+    Receivable,
+)
 
 AS_OF = date(2026, 11, 29)
 ALL_TEMPLATES = ("reminder", "demand", "final_demand", "collection_notice", "lawyer_letter", "statement",
@@ -318,9 +327,8 @@ def test_issued_letters_and_the_audit_log_cannot_be_changed(ledger: sessionmaker
                                                             engine: Engine, table: str, change: str) -> None:
     issue(ledger, home, "demand", "D1", formats=("pdf",))
     column = {"letter": "title", "letter_file": "size", "audit_log": "actor"}[table]
-    with pytest.raises(DBAPIError, match="immutable"):
-        with engine.begin() as connection:
-            connection.execute(text(change.format(table=table, column=column)))
+    with pytest.raises(DBAPIError, match="immutable"), engine.begin() as connection:
+        connection.execute(text(change.format(table=table, column=column)))
     with ledger() as session:
         assert session.scalar(select(func.count()).select_from(Letter)) == 1
         assert session.scalar(select(Letter.title)) == "催款函"
