@@ -7,7 +7,6 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from receivables.domain.numbering import format_letter_number
 from receivables.services.errors import Refused, UnknownRecord
 from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
+from receivables.storage.frozen import frozen_value
 from receivables.storage.numbering import next_sequence
 from receivables.storage.queries.debtors import debtor_open_items, find_debtor
 from receivables.storage.schema import Company, Contact, Contract, Debtor, Letter, LetterFile, Receivable
@@ -60,18 +60,6 @@ class IssuedLetter:
 def catalog_for(user_templates: Path) -> TemplateCatalog:
     """User templates override the shipped ones of the same name and locale."""
     return TemplateCatalog([user_templates, shipped_templates_dir()])
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
 
 
 def _creditor(session: Session, company: str | None) -> Company:
@@ -164,7 +152,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
     if creditor.logo_sha256:
         letterhead["logo"] = str(blobs.path_for(creditor.logo_sha256))
     overdue = [i for i in items if i.days_past_due > 0]
-    data: dict[str, Any] = _plain({
+    data: dict[str, Any] = frozen_value({
         "letterhead": letterhead,
         "date": as_of,
         "recipient": _recipient(session, debtor, locale),
@@ -250,7 +238,7 @@ def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str
         data = build_letter_data(session, creditor, debtor, as_of=as_of, locale=locale, currency=currency,
                                  deadline_days=deadline_days, blobs=blobs,
                                  overdue_only=info.kind in _OVERDUE_ONLY_KINDS)
-        data.update(_plain(dict(extra or {})))
+        data.update(frozen_value(dict(extra or {})))
         _require_fields(info, data)
         sequence = next_sequence(session, creditor.id, as_of.year, info.numbering_prefix)
         data["letter_number"] = format_letter_number(info.numbering_prefix, as_of.year, sequence, locale)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import insert, select, tuple_, update
@@ -54,22 +55,7 @@ def write_debtors(context: ImportContext, chunk: Parsed) -> None:
             .where(Debtor.code.in_(list(parsed)))
         )
     }
-    new = [values for code, values in parsed.items() if code not in existing]
-    if new:
-        context.session.execute(insert(Debtor), new)
-        context.inserted += len(new)
-    for code, values in parsed.items():
-        if code not in existing:
-            continue
-        current = existing[code]
-        before = {f: getattr(current, f) for f in _DEBTOR_FIELDS}
-        after = {f: values[f] for f in _DEBTOR_FIELDS}
-        if before == after:
-            context.unchanged += 1
-            continue
-        context.session.execute(update(Debtor).where(Debtor.id == current.id).values(**after))
-        context.changes.append((code, before, after))
-        context.updated += 1
+    _insert_or_update(context, Debtor, parsed, existing, _DEBTOR_FIELDS, label="code")
 
 
 def parse_contract(lookups: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
@@ -107,19 +93,25 @@ def write_contracts(context: ImportContext, chunk: Parsed) -> None:
             .where(tuple_(Contract.debtor_id, Contract.number).in_(list(parsed)))
         )
     }
+    _insert_or_update(context, Contract, parsed, existing, _CONTRACT_FIELDS, label="number")
+
+
+def _insert_or_update(context: ImportContext, table: Any, parsed: Mapping[Any, dict[str, Any]],
+                      existing: Mapping[Any, Any], fields: tuple[str, ...], *, label: str) -> None:
+    """Master data: new keys are inserted; existing ones updated where a field changed (audited)."""
     new = [values for key, values in parsed.items() if key not in existing]
     if new:
-        context.session.execute(insert(Contract), new)
+        context.session.execute(insert(table), new)
         context.inserted += len(new)
     for key, values in parsed.items():
-        if key not in existing:
+        current = existing.get(key)
+        if current is None:
             continue
-        current = existing[key]
-        before = {f: getattr(current, f) for f in _CONTRACT_FIELDS}
-        after = {f: values[f] for f in _CONTRACT_FIELDS}
+        before = {f: getattr(current, f) for f in fields}
+        after = {f: values[f] for f in fields}
         if before == after:
             context.unchanged += 1
             continue
-        context.session.execute(update(Contract).where(Contract.id == current.id).values(**after))
-        context.changes.append((values["number"], before, after))
+        context.session.execute(update(table).where(table.id == current.id).values(**after))
+        context.changes.append((values[label], before, after))
         context.updated += 1
