@@ -19,3 +19,7 @@ class TemplateError(LetterError):
         self.message = message
         where = f"{template} line {line}" if line is not None else template
         super().__init__(f"{where}: {message}")
+
+    def __reduce__(self) -> tuple[type[TemplateError], tuple[str, int | None, str]]:
+        # Errors cross process boundaries when letters render in a pool; keep their fields.
+        return (type(self), (self.template, self.line, self.message))

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -14,10 +16,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from letters import (
-    LetterError,
     RenderedLetter,
     TemplateCatalog,
-    TemplateError,
     TemplateInfo,
     render_letter,
     shipped_templates_dir,
@@ -186,35 +186,6 @@ class _Draft:
     data: dict[str, Any]
 
 
-def _render(info: TemplateInfo, data: dict[str, Any], formats: tuple[str, ...]) -> RenderedLetter:
-    return render_letter(info, data, formats)
-
-
-@dataclass(frozen=True, slots=True)
-class _RenderFailure:
-    """A letter error raised in a pool worker, sent back as plain values (TemplateError does not unpickle,
-    which would break the whole pool) and raised again in the parent."""
-
-    template: str | None
-    line: int | None
-    message: str
-
-    def error(self) -> LetterError:
-        if self.template is None:
-            return LetterError(self.message)
-        return TemplateError(self.template, self.line, self.message)
-
-
-def _render_in_worker(info: TemplateInfo, data: dict[str, Any],
-                      formats: tuple[str, ...]) -> RenderedLetter | _RenderFailure:
-    try:
-        return render_letter(info, data, formats)
-    except TemplateError as exc:
-        return _RenderFailure(exc.template, exc.line, exc.message)
-    except LetterError as exc:
-        return _RenderFailure(None, None, str(exc))
-
-
 def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str], as_of: date, locale: str,
                   formats: Sequence[str], actor: str, catalog: TemplateCatalog, blobs: BlobStore,
                   user_templates: Path, company: str | None = None, currency: str | None = None,
@@ -262,26 +233,28 @@ def _require_fields(info: TemplateInfo, data: Mapping[str, Any]) -> None:
 
 def _render_all(info: TemplateInfo, drafts: Sequence[_Draft], formats: tuple[str, ...], workers: int | None,
                 progress: Callable[[int, int], None] | None) -> list[RenderedLetter]:
+    """Render in order; a batch uses a pool of fresh processes (forkserver: no open transaction or
+    progress thread is copied into the workers). A letter's error is raised here, as it was raised."""
     total = len(drafts)
+    results: list[RenderedLetter] = []
     if total <= 1 or workers == 1:
-        results = []
         for done, draft in enumerate(drafts, start=1):
-            results.append(_render(info, draft.data, formats))
+            results.append(render_letter(info, draft.data, formats))
             if progress:
                 progress(done, total)
         return results
-    with ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, total)) as pool:
-        futures = [pool.submit(_render_in_worker, info, d.data, formats) for d in drafts]
-        results = []
-        for done, future in enumerate(futures, start=1):
-            result = future.result()
-            if isinstance(result, _RenderFailure):
-                pool.shutdown(wait=True, cancel_futures=True)
-                raise result.error()
-            results.append(result)
-            if progress:
-                progress(done, total)
-        return results
+    context = multiprocessing.get_context("forkserver" if sys.platform == "linux" else "spawn")
+    with ProcessPoolExecutor(max_workers=min(workers or os.cpu_count() or 1, total), mp_context=context) as pool:
+        futures = [pool.submit(render_letter, info, d.data, formats) for d in drafts]
+        try:
+            for done, future in enumerate(futures, start=1):
+                results.append(future.result())
+                if progress:
+                    progress(done, total)
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return results
 
 
 def _store(session: Session, info: TemplateInfo, origin: str, creditor: Company, draft: _Draft,

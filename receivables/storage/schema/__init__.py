@@ -4,9 +4,10 @@ from receivables.storage.schema.audit import AuditEntry
 from receivables.storage.schema.base import Base
 from receivables.storage.schema.letters import Letter, LetterCounter, LetterFile
 from receivables.storage.schema.ledger import Allocation, Contract, Payment, Receivable, ReceivableKind
+from receivables.storage.schema.orgmap import ContactHygiene, Dispute, DisputeItem, Interaction, Promise
 from receivables.storage.schema.parties import Company, Contact, Debtor
 
 __all__ = [
     "AuditEntry", "Allocation", "Letter", "LetterCounter", "LetterFile", "Base", "Company", "Contact", "Contract", "Debtor", "Payment",
-    "Receivable", "ReceivableKind",
+    "Receivable", "ReceivableKind", "ContactHygiene", "Dispute", "DisputeItem", "Interaction", "Promise",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text, func
+from sqlalchemy import ForeignKey, String, Text, false, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receivables.storage.schema.base import Base
@@ -51,7 +51,7 @@ class Debtor(Base):
 
 
 class Contact(Base):
-    """A person in the debtor's organization (the organization-map issue extends this)."""
+    """A person in the debtor's organization: role, stance, place in the reporting tree, how to reach them."""
 
     __tablename__ = "contact"
 
@@ -60,9 +60,20 @@ class Contact(Base):
     name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(20), default="other")
     title: Mapped[str | None] = mapped_column(String(100))
+    department: Mapped[str | None] = mapped_column(String(100))
     phone: Mapped[str | None] = mapped_column(String(60))
+    mobile: Mapped[str | None] = mapped_column(String(60))
     email: Mapped[str | None] = mapped_column(String(200))
     address: Mapped[str | None] = mapped_column(String(400))
+    stance: Mapped[str] = mapped_column(String(20), server_default="unknown")
+    reports_to_id: Mapped[int | None] = mapped_column(ForeignKey("contact.id"), index=True)
+    decision_maker: Mapped[bool] = mapped_column(server_default=false())
+    preferred_channel: Mapped[str | None] = mapped_column(String(20))
+    hours_from: Mapped[str | None] = mapped_column(String(5))
+    hours_to: Mapped[str | None] = mapped_column(String(5))
+    active: Mapped[bool] = mapped_column(server_default=true())
     is_primary: Mapped[bool] = mapped_column(default=False)
     notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp(),
+                                                 onupdate=func.current_timestamp())
