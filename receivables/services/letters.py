@@ -30,7 +30,7 @@ from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
 from receivables.storage.frozen import frozen_value
 from receivables.storage.numbering import next_sequence
-from receivables.storage.queries.debtors import debtor_open_items, find_debtor
+from receivables.storage.queries.debtors import debtor_open_items, debtor_payments, find_debtor
 from receivables.storage.schema import Company, Contact, Contract, Debtor, Letter, LetterFile, Receivable
 
 DEFAULT_DEADLINE_DAYS = 15
@@ -144,14 +144,24 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
     items = [i for i in items if i.currency == currency]
     if not items:
         raise LetterRefused(f"debtor {debtor.code} has nothing open in {currency} on {as_of}")
-    if sum((i.open_amount for i in items), ZERO) <= ZERO:
+    credits = [p for p in debtor_payments(session, debtor.id, as_of, company_id=creditor.id)
+               if p.currency == currency and p.unapplied > ZERO]
+    if sum((i.open_amount for i in items), ZERO) - sum((p.unapplied for p in credits), ZERO) <= ZERO:
         raise LetterRefused(f"debtor {debtor.code} owes nothing in {currency} on {as_of}: "
-                            "its open credits cover its open items")
+                            "its open credits and unapplied payments cover its open items")
     letterhead: dict[str, Any] = {"name": creditor.name, "address": creditor.address or "",
                                   "phone": creditor.phone or ""}
     if creditor.logo_sha256:
         letterhead["logo"] = str(blobs.path_for(creditor.logo_sha256))
     overdue = [i for i in items if i.days_past_due > 0]
+    # Money received but not yet matched to an item still reduces what the debtor owes: a demand must
+    # never ask for more than the balance, so it appears as a negative line, like a credit note.
+    lines = [{"number": i.number, "kind": i.kind, "issue_date": i.issue_date, "due_date": i.due_date,
+              "amount": i.amount, "paid": i.amount - i.open_amount, "open": i.open_amount,
+              "days_overdue": max(i.days_past_due, 0) if i.open_amount > ZERO else 0} for i in items]
+    lines += [{"number": p.reference, "kind": "unapplied_payment", "issue_date": p.received_on,
+               "due_date": p.received_on, "amount": -p.unapplied, "paid": ZERO, "open": -p.unapplied,
+               "days_overdue": 0} for p in credits]
     data: dict[str, Any] = frozen_value({
         "letterhead": letterhead,
         "date": as_of,
@@ -160,13 +170,12 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
                    "address": debtor.address or ""},
         "contract": _contract_of(session, items, debtor.id),
         "currency": currency,
-        "items": [{"number": i.number, "issue_date": i.issue_date, "due_date": i.due_date, "amount": i.amount,
-                   "paid": i.amount - i.open_amount, "open": i.open_amount,
-                   "days_overdue": max(i.days_past_due, 0) if i.open_amount > ZERO else 0} for i in items],
-        "totals": {"amount": sum((i.amount for i in items), ZERO),
-                   "paid": sum((i.amount - i.open_amount for i in items), ZERO),
-                   "open": sum((i.open_amount for i in items), ZERO),
-                   "overdue": sum((i.open_amount for i in overdue), ZERO)},
+        "items": lines,
+        "totals": {"amount": sum((line["amount"] for line in lines), ZERO),
+                   "paid": sum((line["paid"] for line in lines), ZERO),
+                   "open": sum((line["open"] for line in lines), ZERO),
+                   "overdue": sum((i.open_amount for i in overdue), ZERO),
+                   "unapplied_payments": sum((p.unapplied for p in credits), ZERO)},
         "interest": [], "interest_basis": "", "interest_total": ZERO,
         "payment": {"bank": creditor.bank_name or "", "account": creditor.bank_account or "",
                     "account_name": creditor.name},

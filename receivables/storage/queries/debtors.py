@@ -39,12 +39,13 @@ def debtor_open_items(session: Session, debtor_id: int, as_of: date) -> list[Ope
     return result
 
 
-def debtor_payments(session: Session, debtor_id: int, as_of: date) -> list[PaymentLine]:
-    """Payments received by `as_of`, with what of each was applied on that date."""
+def debtor_payments(session: Session, debtor_id: int, as_of: date, company_id: int | None = None) -> list[PaymentLine]:
+    """Payments received by `as_of` (to one of our companies, if given), with what of each was applied then."""
     counted = and_(Allocation.applied_on <= as_of,
                    or_(Allocation.reversed_on.is_(None), Allocation.reversed_on > as_of))
     payments = session.execute(
-        select(Payment).where(Payment.debtor_id == debtor_id, Payment.received_on <= as_of)
+        select(Payment).where(Payment.debtor_id == debtor_id, Payment.received_on <= as_of,
+                              *([Payment.company_id == company_id] if company_id is not None else []))
         .order_by(Payment.received_on, Payment.reference)
     ).scalars().all()
     applied: dict[int, Decimal] = defaultdict(lambda: ZERO)

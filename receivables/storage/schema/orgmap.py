@@ -23,7 +23,7 @@ class Interaction(Base):
     channel: Mapped[str] = mapped_column(String(20))
     direction: Mapped[str] = mapped_column(String(10))
     occurred_at: Mapped[datetime] = mapped_column(DateTime, index=True)
-    user: Mapped[str] = mapped_column(String(100))
+    user_name: Mapped[str] = mapped_column(String(100))
     summary: Mapped[str] = mapped_column(Text)
     outcome: Mapped[str | None] = mapped_column(String(300))
     next_step: Mapped[str | None] = mapped_column(String(300))
