@@ -45,8 +45,8 @@ def _execute_many(session: Session, statement: Any, table: Table, rows: Sequence
     compiled = statement.compile(dialect=dialect, column_keys=keys)
     columns = {}
     for key in keys:
-        processor = _bulk_processor(table.c[key].type, dialect)
         values = [row[key] for row in rows]
+        processor = _bulk_processor(table.c[key].type, dialect, nullable=None in values)
         columns[key] = list(map(processor, values)) if processor else values
     params: list[Any]
     if compiled.positional:
@@ -57,13 +57,17 @@ def _execute_many(session: Session, statement: Any, table: Table, rows: Sequence
     return int(result.rowcount)
 
 
-def _bulk_processor(column_type: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any] | None:
+def _bulk_processor(column_type: TypeEngine[Any], dialect: Dialect, *,
+                    nullable: bool) -> Callable[[Any], Any] | None:
     """The column's own conversion, with the two that dominate a bulk load done directly."""
     if dialect.name == "sqlite":
+        direct: Callable[[Any], Any] | None = None
         if isinstance(column_type, Amount):
-            return _none_kept(to_cents)
-        if isinstance(column_type, Date):
-            return _none_kept(date.isoformat)  # the storage format of SQLAlchemy's SQLite DATE (tested)
+            direct = to_cents
+        elif isinstance(column_type, Date):
+            direct = date.isoformat  # the storage format of SQLAlchemy's SQLite DATE (tested)
+        if direct is not None:
+            return _none_kept(direct) if nullable else direct
     return column_type.dialect_impl(dialect).bind_processor(dialect)
 
 
