@@ -41,6 +41,7 @@ class ImportKind(str, Enum):
     contracts = "contracts"
     invoices = "invoices"
     payments = "payments"
+    contacts = "contacts"
 
 
 class DemoSize(str, Enum):
@@ -80,7 +81,7 @@ def init(ctx: typer.Context,
 
 def import_file(
     ctx: typer.Context,
-    kind: ImportKind = typer.Argument(..., help="What the file holds: debtors, contracts, invoices or payments."),
+    kind: ImportKind = typer.Argument(..., help="What the file holds: debtors, contracts, invoices, payments or contacts."),
     file: Path = typer.Argument(..., help="CSV (UTF-8 or GBK) or XLSX file with English or Chinese headers."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and report, but write nothing."),
     errors: Optional[Path] = typer.Option(None, "--errors", help="Write every problem to this CSV file."),

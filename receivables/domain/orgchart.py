@@ -137,7 +137,7 @@ def tree_problems(contacts: Sequence[OrgContact]) -> list[str]:
             problems.append(f"{contact.name} reports to {superior.name}, a contact of another debtor")
         elif contact.id not in reported:
             loop = _loop_from(by_id, contact)
-            if loop:
+            if loop and not reported.intersection(c.id for c in loop):
                 reported.update(c.id for c in loop)
                 names = " -> ".join(c.name for c in [*loop, loop[0]])
                 problems.append(f"reporting lines make a cycle: {names}")

@@ -47,3 +47,18 @@ PAYMENT_COLUMNS = (
     Column("applies_to", ("核销发票", "对应发票", "发票号"), required=False),
     COMPANY,
 )
+
+CONTACT_COLUMNS = (
+    Column("debtor", ("客户编码", "客户代码", "债务人编码", "debtor_code")),
+    Column("name", ("姓名", "联系人", "联系人姓名", "contact_name")),
+    Column("role", ("角色", "职能", "contact_role")),
+    Column("title", ("职务", "职位", "头衔"), required=False),
+    Column("department", ("部门",), required=False),
+    Column("phone", ("电话", "手机", "联系电话"), required=False),
+    Column("email", ("邮箱", "电子邮件", "电子邮箱", "e-mail"), required=False),
+    Column("address", ("地址", "通讯地址", "邮寄地址"), required=False),
+    Column("stance", ("态度", "立场", "配合程度"), required=False),
+    Column("reports_to", ("上级", "直属上级", "汇报对象"), required=False),
+    Column("decision_maker", ("决策人", "是否决策人", "付款审批人"), required=False),
+    Column("active", ("在职", "是否在职", "有效"), required=False),
+)

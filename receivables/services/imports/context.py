@@ -83,6 +83,7 @@ class ImportContext:
     changes: list[tuple[str, dict[str, Any] | None, dict[str, Any] | None]] = field(default_factory=list)
     seen_keys: set[Any] = field(default_factory=set)
     max_id_before: int = 0
+    deferred: list[Any] = field(default_factory=list)  # work an importer finishes after the last chunk
 
     def problem(self, row: int | None, column: str | None, value: Any, reason: str) -> None:
         self.problems.append(Problem(self.source, row, column, None if value is None else str(value), reason))

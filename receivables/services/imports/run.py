@@ -14,14 +14,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.domain.problems import Problem
 from receivables.services.errors import Refused
-from receivables.files.columns import CONTRACT_COLUMNS, DEBTOR_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS
+from receivables.files.columns import (
+    CONTACT_COLUMNS, CONTRACT_COLUMNS, DEBTOR_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS,
+)
 from receivables.files.tables import Column, TableError
+from receivables.services.imports.contacts import finish_contacts, parse_contact, write_contacts
 from receivables.services.imports.context import ImportContext, Lookups, Parsed
 from receivables.services.imports.items import parse_item, parse_payment, write_items, write_payments
 from receivables.services.imports.parties import parse_contract, parse_debtor, write_contracts, write_debtors
 from receivables.services.imports.pipeline import RowParser, parse_file
 from receivables.storage import audit
-from receivables.storage.schema import Company, Contract, Debtor, Payment, Receivable
+from receivables.storage.schema import Company, Contact, Contract, Debtor, Payment, Receivable
 
 CHUNK_ROWS = 5000
 
@@ -33,6 +36,7 @@ class Importer:
     write: Callable[[ImportContext, Parsed], None]
     table: Any
     entity: str
+    finish: Callable[[ImportContext], None] | None = None  # runs after the last chunk, before the verdict
 
 
 IMPORT_KINDS: dict[str, Importer] = {
@@ -40,6 +44,7 @@ IMPORT_KINDS: dict[str, Importer] = {
     "contracts": Importer(CONTRACT_COLUMNS, parse_contract, write_contracts, Contract, "contract"),
     "invoices": Importer(INVOICE_COLUMNS, parse_item, write_items, Receivable, "receivable"),
     "payments": Importer(PAYMENT_COLUMNS, parse_payment, write_payments, Payment, "payment"),
+    "contacts": Importer(CONTACT_COLUMNS, parse_contact, write_contacts, Contact, "contact", finish_contacts),
 }
 
 
@@ -96,6 +101,8 @@ def run_import(factory: sessionmaker[Session], kind: str, path: Path, *, actor: 
             raise ImportRefused(f"{path}: cannot decode the text ({exc.reason}); save it as UTF-8 or GBK") from None
         except TableError as exc:
             raise ImportRefused(str(exc)) from None
+        if importer.finish is not None:
+            importer.finish(context)
         if context.rows == 0:
             raise ImportRefused(f"{path}: the file has a header but no data rows")
         context.problems.sort(key=lambda p: (p.row or 0))
