@@ -17,3 +17,10 @@ def test_import_contracts_are_kept() -> None:
     assert " 0 broken." in result.stdout
     assert "domain is pure: standard library only KEPT" in result.stdout
     assert "layers point inward KEPT" in result.stdout
+
+
+def test_domain_and_letters_type_check_strictly() -> None:
+    """The pure layers are fully typed (mypy strict, configured in pyproject.toml)."""
+    result = subprocess.run(["python", "-m", "mypy", "receivables/domain", "letters"], cwd=ROOT,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr

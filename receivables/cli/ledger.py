@@ -15,7 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from receivables.cli.app import state
 from receivables.cli.options import AS_OF, as_of_date
 from receivables.cli.output import OutputFormat, console, error_console, fail, json_text, print_json, print_table
-from receivables.domain.aging import BUCKETS
+from receivables.domain.aging import BUCKETS, AgingReport
 from receivables.files.export import write_aging_xlsx
 from receivables.services import reports
 from receivables.services.imports import ImportOutcome, run_import
@@ -170,7 +170,7 @@ def aging(
     _aging_table(report)
 
 
-def _aging_table(report: reports.AgingReport) -> None:
+def _aging_table(report: AgingReport) -> None:
     rows = [[r.key, r.name, r.currency, r.total, *(r.buckets[b] for b in BUCKETS)] for r in report.rows[:200]]
     for currency, totals in report.totals.items():
         rows.append(["TOTAL", "", currency, totals.total, *(totals.buckets[b] for b in BUCKETS)])

@@ -60,7 +60,7 @@ def edit_company(session: Session, name: str, changes: dict[str, Any], *, actor:
         raise CompanyRefused(f"cannot edit {', '.join(sorted(unknown))}")
     cleaned = {k: (v.strip() or None) if isinstance(v, str) else v for k, v in changes.items()}
     if cleaned.get("credit_code"):
-        checked = check_credit_code(cleaned["credit_code"])
+        checked = check_credit_code(str(cleaned["credit_code"]))
         if not checked.valid:
             raise CompanyRefused(f"invalid unified social credit code: {checked.problem}")
         cleaned["credit_code"] = checked.code

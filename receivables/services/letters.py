@@ -156,7 +156,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
     overdue = [i for i in items if i.days_past_due > 0]
     # Money received but not yet matched to an item still reduces what the debtor owes: a demand must
     # never ask for more than the balance, so it appears as a negative line, like a credit note.
-    lines = [{"number": i.number, "kind": i.kind, "issue_date": i.issue_date, "due_date": i.due_date,
+    lines: list[dict[str, Any]] = [{"number": i.number, "kind": i.kind, "issue_date": i.issue_date, "due_date": i.due_date,
               "amount": i.amount, "paid": i.amount - i.open_amount, "open": i.open_amount,
               "days_overdue": max(i.days_past_due, 0) if i.open_amount > ZERO else 0} for i in items]
     lines += [{"number": p.reference, "kind": "unapplied_payment", "issue_date": p.received_on,

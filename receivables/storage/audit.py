@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import insert
@@ -26,7 +26,7 @@ def record(session: Session, actor: str, action: str, entity: str, entity_key: s
 
 
 def record_many(session: Session, actor: str, action: str, entity: str,
-                changes: list[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]]) -> None:
+                changes: Sequence[tuple[str, Mapping[str, Any] | None, Mapping[str, Any] | None]]) -> None:
     """Append one entry per (key, before, after) change, in one statement."""
     if not changes:
         return

@@ -17,8 +17,8 @@ def next_sequence(session: Session, company_id: int, year: int, prefix: str) -> 
     back, so does the counter: no gap is left by a letter that was never stored.
     """
     builder = postgresql_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = builder(LetterCounter).values(company_id=company_id, year=year, prefix=prefix, last_value=1)
-    statement = statement.on_conflict_do_update(
+    upsert = builder(LetterCounter).values(company_id=company_id, year=year, prefix=prefix, last_value=1)
+    statement = upsert.on_conflict_do_update(
         index_elements=[LetterCounter.company_id, LetterCounter.year, LetterCounter.prefix],
         set_={"last_value": LetterCounter.last_value + 1},
     ).returning(LetterCounter.last_value)

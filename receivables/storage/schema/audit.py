@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
@@ -19,6 +20,6 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(60), index=True)
     entity: Mapped[str] = mapped_column(String(40))
     entity_key: Mapped[str | None] = mapped_column(String(200), index=True)
-    before: Mapped[dict | None] = mapped_column(JSON)
-    after: Mapped[dict | None] = mapped_column(JSON)
-    detail: Mapped[dict | None] = mapped_column(JSON)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)

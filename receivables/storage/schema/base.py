@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import MetaData
+from typing import cast
+
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -18,6 +20,11 @@ NAMING = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
+
+
+def table_of(entity: type[Base]) -> Table:
+    """The Core table of a mapped class (typed, for the bulk statements that work on tables)."""
+    return cast(Table, entity.__table__)
 
 
 def utc_now() -> datetime:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Date, ForeignKey, Integer, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,7 +41,7 @@ class Letter(Base):
     template_origin: Mapped[str] = mapped_column(String(10))
     title: Mapped[str] = mapped_column(String(200))
     letter_date: Mapped[date] = mapped_column(Date)
-    data: Mapped[dict] = mapped_column(JSON)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
     issued_by: Mapped[str] = mapped_column(String(100))
     issued_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
