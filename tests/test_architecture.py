@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,6 +22,6 @@ def test_import_contracts_are_kept() -> None:
 
 def test_domain_and_letters_type_check_strictly() -> None:
     """The pure layers are fully typed (mypy strict, configured in pyproject.toml)."""
-    result = subprocess.run(["python", "-m", "mypy", "receivables/domain", "letters"], cwd=ROOT,
+    result = subprocess.run([sys.executable, "-m", "mypy", "receivables/domain", "letters"], cwd=ROOT,
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -16,6 +16,7 @@ from receivables.services.imports.context import (
 from receivables.storage.bulk import insert_new_only, insert_rows, max_id
 from receivables.storage.ledger import refresh_open_amounts
 from receivables.storage.schema import Allocation, Contract, Payment, Receivable, ReceivableKind
+from receivables.storage.schema.base import table_of
 
 ITEM_KINDS = {
     **{k.value: k.value for k in ReceivableKind},
@@ -103,11 +104,11 @@ def write_items(context: ImportContext, pending: Parsed) -> None:
 def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]]) -> None:
     """Insert what is new; rows whose number exists are compared: same values are unchanged,
     other values are refused, and a number inserted earlier in this import is a duplicate."""
-    chunk_start = max_id(context.session, Receivable.__table__)
+    chunk_start = max_id(context.session, table_of(Receivable))
     rows = [values for _, values in parsed.values()]
     for values in rows:
         values["open_amount"] = values["amount"]
-    inserted = insert_new_only(context.session, Receivable.__table__, rows)
+    inserted = insert_new_only(context.session, table_of(Receivable), rows)
     context.inserted += inserted
     if inserted == len(rows):
         return
@@ -215,7 +216,7 @@ def _apply_payments(context: ImportContext, parsed: dict[str, tuple[int, dict[st
                                 "amount": planned.amount,
                                 "applied_on": max(values["received_on"], issue_dates[planned.item_id])})
     if allocations:
-        insert_rows(context.session, Allocation.__table__, allocations)
+        insert_rows(context.session, table_of(Allocation), allocations)
         refresh_open_amounts(context.session, {a["receivable_id"] for a in allocations})
 
 
