@@ -6,14 +6,14 @@ from collections import defaultdict
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_
+from sqlalchemy import insert, select
 
 from receivables.domain.allocation import OpenItem, plan_allocation
 from receivables.domain.money import ZERO
 from receivables.services.imports.context import (
     ImportContext, Lookups, Parsed, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, text_cell,
 )
-from receivables.storage.bulk import insert_new_only, insert_rows, max_id
+from receivables.storage.bulk import insert_new_only, insert_rows, join_keys, max_id
 from receivables.storage.ledger import refresh_open_amounts
 from receivables.storage.schema import Allocation, Contract, Payment, Receivable, ReceivableKind
 from receivables.storage.schema.base import table_of
@@ -31,10 +31,10 @@ _COMPARED = ("company_id", "contract_id", "kind", "issue_date", "due_date", "cur
 def _contract_terms(context: ImportContext, keys: set[tuple[int, str]]) -> dict[tuple[int, str], Any]:
     if not keys:
         return {}
-    rows = context.session.execute(
-        select(Contract.id, Contract.debtor_id, Contract.number, Contract.payment_terms_days, Contract.currency)
-        .where(tuple_(Contract.debtor_id, Contract.number).in_(list(keys)))
-    )
+    rows = context.session.execute(join_keys(
+        context.session,
+        select(Contract.id, Contract.debtor_id, Contract.number, Contract.payment_terms_days, Contract.currency),
+        (Contract.debtor_id, Contract.number), keys))
     return {(r.debtor_id, r.number): r for r in rows}
 
 
@@ -112,10 +112,11 @@ def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int
     context.inserted += inserted
     if inserted == len(rows):
         return
-    existing = context.session.execute(
+    existing = context.session.execute(join_keys(
+        context.session,
         select(Receivable.id, Receivable.debtor_id, Receivable.number, *[getattr(Receivable, f) for f in _COMPARED])
-        .where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(parsed)), Receivable.id <= chunk_start)
-    ).all()
+        .where(Receivable.id <= chunk_start),
+        (Receivable.debtor_id, Receivable.number), parsed)).all()
     for current in existing:
         number, values = parsed[(current.debtor_id, current.number)]
         if current.id > context.max_id_before:
@@ -238,8 +239,8 @@ def _named_items(context: ImportContext, parsed: dict[str, tuple[int, dict[str, 
     wanted = {(v["debtor_id"], n) for _, v in parsed.values() if v["applies_to"] for n in v["applies_to"].split(";")}
     if not wanted:
         return {}
-    rows = context.session.execute(
-        select(Receivable.debtor_id, Receivable.number, Receivable.currency)
-        .where(tuple_(Receivable.debtor_id, Receivable.number).in_(list(wanted)))
-    )
+    rows = context.session.execute(join_keys(
+        context.session,
+        select(Receivable.debtor_id, Receivable.number, Receivable.currency),
+        (Receivable.debtor_id, Receivable.number), wanted))
     return {(r.debtor_id, r.number): r.currency for r in rows}

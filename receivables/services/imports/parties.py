@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import insert, select, update
 
 from receivables.domain.identifiers import check_credit_code
 from receivables.services.imports.context import (
     ImportContext, Lookups, Parsed, RowRejected, amount_cell, choice_cell, currency_cell, date_cell,
     positive_int_cell, text_cell,
 )
+from receivables.storage.bulk import join_keys
 from receivables.storage.schema import Contract, Debtor
 
 CONTRACT_KINDS = {
@@ -88,10 +89,10 @@ def write_contracts(context: ImportContext, chunk: Parsed) -> None:
     if not parsed:
         return
     existing = {
-        (row.debtor_id, row.number): row for row in context.session.execute(
-            select(Contract.id, Contract.debtor_id, Contract.number, *[getattr(Contract, f) for f in _CONTRACT_FIELDS])
-            .where(tuple_(Contract.debtor_id, Contract.number).in_(list(parsed)))
-        )
+        (row.debtor_id, row.number): row for row in context.session.execute(join_keys(
+            context.session,
+            select(Contract.id, Contract.debtor_id, Contract.number, *[getattr(Contract, f) for f in _CONTRACT_FIELDS]),
+            (Contract.debtor_id, Contract.number), parsed))
     }
     _insert_or_update(context, Contract, parsed, existing, _CONTRACT_FIELDS, label="number")
 
