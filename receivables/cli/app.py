@@ -67,16 +67,18 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def _register() -> None:
-    from receivables.cli import calc, companies, ledger
+    from receivables.cli import calc, companies, contacts, followup, holidays, ledger, rates, web
 
     ledger.register(app)
     companies.register(app)
     calc.register(app)
-    try:
-        from receivables.cli.letters import letters_app
-    except ImportError:  # the letters commands arrive with the letters package
-        return
+    rates.register(app)
+    contacts.register(app)
+    followup.register(app)
+    holidays.register(app)
+    web.register(app)
     from receivables.cli import letters_issue
+    from receivables.cli.letters import letters_app
 
     letters_issue.register(letters_app)
     app.add_typer(letters_app, name="letters", help="Letter templates: list, check, preview, issue. 函件模板。")

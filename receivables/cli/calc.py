@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from receivables.cli import interest_calc, limitation_calc
 from receivables.cli.output import console, fail
 from receivables.domain.identifiers import check_credit_code
 
@@ -17,6 +18,8 @@ def register(app: typer.Typer) -> None:
         pass
     else:
         calc_app.command("capital")(calc_capital)
+    limitation_calc.register(calc_app)
+    interest_calc.register(calc_app)
     app.add_typer(calc_app, name="calc")
 
 

@@ -116,7 +116,7 @@ class _Builder:
             if superior is None:
                 continue
             found = True
-            why = "is a gatekeeper: bypassed" if contact.active else "has left"
+            why = "is a gatekeeper, bypassed" if contact.active else "has left"
             self.add(superior, f"{role_word(role)} {contact.name} {why}: their superior")
         if not found:
             self.decision_step(f"no reachable {role_word(role)} contact: ")

@@ -126,22 +126,30 @@ def tree_problems(contacts: Sequence[OrgContact]) -> list[str]:
     """Every problem of a debtor's reporting tree: unknown or cross-debtor superiors and cycles (each once)."""
     by_id = {c.id: c for c in contacts}
     problems: list[str] = []
+    for contact in sorted(contacts, key=lambda c: c.id):
+        superior = by_id.get(contact.reports_to_id) if contact.reports_to_id is not None else None
+        if contact.reports_to_id is not None and superior is None:
+            problems.append(f"{contact.name} reports to an unknown contact")
+        elif superior is not None and superior.debtor_id != contact.debtor_id:
+            problems.append(f"{contact.name} reports to {superior.name}, a contact of another debtor")
+    for loop in cycles(contacts):
+        names = " -> ".join(c.name for c in [*loop, loop[0]])
+        problems.append(f"reporting lines make a cycle: {names}")
+    return problems
+
+
+def cycles(contacts: Sequence[OrgContact]) -> list[list[OrgContact]]:
+    """Each loop in the reporting lines once, starting from its member with the lowest id."""
+    by_id = {c.id: c for c in contacts}
+    found: list[list[OrgContact]] = []
     reported: set[int] = set()
     for contact in sorted(contacts, key=lambda c: c.id):
-        if contact.reports_to_id is None:
-            continue
-        superior = by_id.get(contact.reports_to_id)
-        if superior is None:
-            problems.append(f"{contact.name} reports to an unknown contact")
-        elif superior.debtor_id != contact.debtor_id:
-            problems.append(f"{contact.name} reports to {superior.name}, a contact of another debtor")
-        elif contact.id not in reported:
-            loop = _loop_from(by_id, contact)
-            if loop and not reported.intersection(c.id for c in loop):
-                reported.update(c.id for c in loop)
-                names = " -> ".join(c.name for c in [*loop, loop[0]])
-                problems.append(f"reporting lines make a cycle: {names}")
-    return problems
+        loop = _loop_from(by_id, contact)
+        if loop and not reported.intersection(c.id for c in loop):
+            reported.update(c.id for c in loop)
+            first = min(range(len(loop)), key=lambda i: loop[i].id)
+            found.append(loop[first:] + loop[:first])
+    return found
 
 
 def _loop_from(by_id: Mapping[int, OrgContact], start: OrgContact) -> list[OrgContact]:

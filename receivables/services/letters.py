@@ -73,7 +73,10 @@ def _creditor(session: Session, company: str | None) -> Company:
 
 
 def _recipient(session: Session, debtor: Debtor, locale: str) -> dict[str, Any]:
-    contacts = session.execute(select(Contact).where(Contact.debtor_id == debtor.id)).scalars().all()
+    # People who have left the debtor never receive a letter.
+    contacts = session.execute(
+        select(Contact).where(Contact.debtor_id == debtor.id, Contact.active.is_(True))
+    ).scalars().all()
     ranked = sorted(contacts, key=lambda c: (not c.is_primary,
                                              _RECIPIENT_ROLES.index(c.role) if c.role in _RECIPIENT_ROLES else 9,
                                              c.id))

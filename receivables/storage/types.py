@@ -58,3 +58,40 @@ def cents_to_decimal(value: int | Decimal | None) -> Decimal:
     if isinstance(value, Decimal):
         return value.quantize(Decimal("0.01"))
     return Decimal(int(value)).scaleb(-2)
+
+
+RATE_PLACES = 8
+
+
+class Rate(TypeDecorator[Decimal]):
+    """A rate in percent with up to eight decimals: exact Numeric(12, 8) on PostgreSQL, an integer scaled by
+    10^8 on SQLite (whose NUMERIC would keep a float)."""
+
+    impl = Numeric(12, RATE_PLACES)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(BigInteger())
+        return dialect.type_descriptor(Numeric(12, RATE_PLACES, asdecimal=True))
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        scaled = Decimal(value).scaleb(RATE_PLACES)
+        if int(scaled) != scaled:
+            raise ValueError(f"rate {value} has more than {RATE_PLACES} decimals")
+        if dialect.name == "sqlite":
+            return int(scaled)
+        return Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return Decimal(int(value)).scaleb(-RATE_PLACES)
+        return Decimal(value).quantize(Decimal(1).scaleb(-RATE_PLACES))
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal

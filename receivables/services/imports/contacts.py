@@ -9,6 +9,7 @@ from sqlalchemy import select, update
 
 from receivables.domain.orgchart import OrgContact, check_email, cycles, parse_role, parse_stance
 from receivables.services.imports.context import ImportContext, Lookups, Parsed, RowRejected, text_cell
+from receivables.storage import audit
 from receivables.storage.schema import Contact, Debtor
 
 _FIELDS = ("role", "title", "department", "phone", "email", "address", "stance", "decision_maker", "active")
@@ -74,7 +75,8 @@ def write_contacts(context: ImportContext, chunk: Parsed) -> None:
             context.problem(number, "name", values["name"], "several contacts of this debtor have this name; "
                             "edit them with `receivables contacts edit`")
             continue
-        if not found:
+        new = not found
+        if new:
             contact = Contact(debtor_id=key[0], name=key[1], **fields)
             context.session.add(contact)
             context.session.flush()
@@ -89,7 +91,7 @@ def write_contacts(context: ImportContext, chunk: Parsed) -> None:
                     setattr(contact, name, value)
                 context.changes.append((f"{key[1]}#{contact.id}", before, fields))
                 context.updated += 1
-        context.deferred.append((number, key[0], contact.id, values["reports_to"]))
+        context.deferred.append((number, key[0], contact.id, values["reports_to"], new))
 
 
 def finish_contacts(context: ImportContext) -> None:
@@ -99,15 +101,18 @@ def finish_contacts(context: ImportContext) -> None:
         return
     session = context.session
     session.flush()
-    debtor_ids = {debtor_id for _, debtor_id, _, _ in context.deferred}
+    debtor_ids = {debtor_id for _, debtor_id, _, _, _ in context.deferred}
     people = list(session.execute(select(Contact).where(Contact.debtor_id.in_(debtor_ids))).scalars())
     by_name: dict[tuple[int, str], list[Contact]] = defaultdict(list)
     for person in people:
         by_name[(person.debtor_id, person.name)].append(person)
     links = {person.id: person.reports_to_id for person in people}
     rows_of: dict[int, int] = {}
-    for number, debtor_id, contact_id, superior in context.deferred:
+    added: set[int] = set()
+    for number, debtor_id, contact_id, superior, new in context.deferred:
         rows_of[contact_id] = number
+        if new:
+            added.add(contact_id)
         if superior is None:
             links[contact_id] = None
             continue
@@ -132,5 +137,10 @@ def finish_contacts(context: ImportContext) -> None:
     for person in people:
         if person.id in rows_of and links[person.id] != person.reports_to_id:
             session.execute(update(Contact).where(Contact.id == person.id).values(reports_to_id=links[person.id]))
-            context.changes.append((f"{person.name}#{person.id}", {"reports_to_id": person.reports_to_id},
-                                    {"reports_to_id": links[person.id]}))
+            if person.id not in added:
+                context.changes.append((f"{person.name}#{person.id}", {"reports_to_id": person.reports_to_id},
+                                        {"reports_to_id": links[person.id]}))
+    if not context.problems:  # new contacts, each in the audit log (rolled back with the import otherwise)
+        audit.record_many(session, context.actor, "import.contacts.add", "contact", [
+            (f"{p.name}#{p.id}", None, {**{f: getattr(p, f) for f in _FIELDS}, "reports_to_id": links[p.id]})
+            for p in people if p.id in added])

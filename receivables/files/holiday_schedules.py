@@ -1,0 +1,78 @@
+"""The official Chinese holiday schedules: shipped with the product, and added by users as JSON files."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+from receivables.domain.calendar import (
+    HolidaySchedule,
+    RestDayCalendar,
+    ScheduleError,
+    rest_day_calendar,
+    schedule_from_data,
+)
+
+_FILE_NAME = re.compile(r"^(\d{4})\.json$")
+USER_FOLDER = Path("holidays") / "cn"
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSchedule:
+    """A year's schedule and where it came from: `shipped`, or `user` (the file, which replaces a shipped year)."""
+
+    schedule: HolidaySchedule
+    origin: str
+    path: str
+
+
+def shipped_folder() -> Traversable:
+    return resources.files("receivables") / "data" / "holidays" / "cn"
+
+
+def user_folder(home: Path) -> Path:
+    """Where users drop a year: `$RECEIVABLES_HOME/holidays/cn/YYYY.json`."""
+    return home / USER_FOLDER
+
+
+def read_schedule_file(path: Path | Traversable, label: str | None = None) -> HolidaySchedule:
+    """One file, checked: the JSON, every field, and that the name is the year (`2027.json`)."""
+    name = label or str(path)
+    match = _FILE_NAME.match(path.name)
+    if not match:
+        raise ScheduleError(f"{name}: the file must be named after its year, e.g. 2027.json")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ScheduleError(f"{name}: not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise ScheduleError(f"{name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    except OSError as exc:
+        raise ScheduleError(f"{name}: cannot be read ({exc.strerror})") from None
+    schedule = schedule_from_data(data, name)
+    if schedule.year != int(match.group(1)):
+        raise ScheduleError(f"{name}: year: {schedule.year} does not match the file name")
+    return schedule
+
+
+def load_schedules(home: Path | None) -> list[LoadedSchedule]:
+    """Every year: the shipped files, then the user's, a user file replacing the shipped year. Ordered by year."""
+    loaded: dict[int, LoadedSchedule] = {}
+    for entry in sorted(shipped_folder().iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            schedule = read_schedule_file(entry, f"shipped holidays/cn/{entry.name}")
+            loaded[schedule.year] = LoadedSchedule(schedule, "shipped", f"holidays/cn/{entry.name}")
+    folder = user_folder(home) if home is not None else None
+    if folder is not None and folder.is_dir():
+        for path in sorted(folder.glob("*.json")):
+            schedule = read_schedule_file(path)
+            loaded[schedule.year] = LoadedSchedule(schedule, "user", str(path))
+    return [loaded[year] for year in sorted(loaded)]
+
+
+def load_rest_day_calendar(home: Path | None, *, weekends_rest: bool = True) -> RestDayCalendar:
+    return rest_day_calendar((entry.schedule for entry in load_schedules(home)), weekends_rest=weekends_rest)
