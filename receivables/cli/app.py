@@ -67,7 +67,8 @@ def state(ctx: typer.Context) -> CliState:
 
 
 def _register() -> None:
-    from receivables.cli import calc, companies, contacts, followup, holidays, ledger, rates, web
+    from receivables.cli import (calc, cases, companies, contacts, dunning, followup, holidays, ledger, legal, projects,
+                                 rates, reconcile, scheduler, statements, web)
 
     ledger.register(app)
     companies.register(app)
@@ -77,6 +78,8 @@ def _register() -> None:
     followup.register(app)
     holidays.register(app)
     web.register(app)
+    for area in (dunning, statements, reconcile, scheduler, projects, legal, cases):
+        area.register(app)
     from receivables.cli import letters_issue
     from receivables.cli.letters import letters_app
 

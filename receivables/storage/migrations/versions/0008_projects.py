@@ -1,0 +1,24 @@
+"""construction contracts, milestones, settlements, retention, collection targets
+
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-29
+"""
+from __future__ import annotations
+
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0008'
+down_revision = '0007'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass

@@ -1,0 +1,5 @@
+"""Statements of account, their deliveries and the debtor's responses."""
+
+from __future__ import annotations
+
+from receivables.storage.schema.base import Base  # noqa: F401
