@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -204,3 +205,23 @@ def add_demo_users(session: Session, *, actor: str) -> list[tuple[str, str, str]
         add_user(session, name, role, password, actor=actor, locale="zh")
         created.append((name, role, password))
     return created
+
+
+class RoleRequired(Refused):
+    """The acting user's role does not allow this step (approving a level, issuing a lawyer letter)."""
+
+
+def require_role(session: Session, actor: str, roles: Sequence[str], *, doing: str) -> Identity:
+    """The acting user, if registered, active and holding one of `roles` (admin always may); else refused.
+
+    The command line acts as RECEIVABLES_USER; steps that need a role look that name up among the
+    application's users, so the same role rules hold on the command line and on the web.
+    """
+    user = session.execute(select(User).where(User.name == actor)).scalar_one_or_none()
+    if user is None or not user.active:
+        raise RoleRequired(f"{doing} needs a user with the role {' or '.join(roles)}; {actor!r} is not an active "
+                           f"user (add one with `receivables user add NAME --role {roles[0]}` and set "
+                           f"RECEIVABLES_USER)")
+    if user.role != "admin" and user.role not in roles:
+        raise RoleRequired(f"{doing} needs the role {' or '.join(roles)}; {actor!r} has the role {user.role!r}")
+    return _identity(user)
