@@ -19,14 +19,17 @@ from receivables.domain.aging import BUCKETS, AgingTotals
 from receivables.domain.ledger import DebtorAccount
 from receivables.domain.money import ZERO
 from receivables.domain.promises import DEFAULT_GRACE_DAYS
-from receivables.services.orgmap import ContactView, list_contacts
+from receivables.domain.statistics import DsoPoint, dso_trend, month_end_points
+from receivables.services.disputes import DisputeView, list_disputes
+from receivables.services.orgmap import ContactView, OrgMap, list_contacts, organization_map
 from receivables.services.promises import PromiseView, list_promises
 from receivables.services.reports import aging_report, debtor_account
 from receivables.services.timeline import Timeline, debtor_timeline
 from receivables.storage.queries.debtor_list import (
     DebtorFilter, DebtorListPage, DebtorRows, debtor_masters, matching_debtor_ids, open_positions,
 )
-from receivables.storage.schema import AuditEntry, Debtor
+from receivables.storage.queries.trend import daily_billed, daily_received
+from receivables.storage.schema import AuditEntry, Debtor, Letter, Receivable
 
 TOP_OVERDUE = 10
 T = TypeVar("T")
@@ -58,6 +61,7 @@ class AgingSummary:
 @dataclass(frozen=True, slots=True)
 class Dashboard:
     aging: AgingSummary
+    dso_trend: dict[str, tuple[DsoPoint, ...]]
     promises_due_today: tuple[PromiseView, ...]
     promises_broken_this_week: tuple[PromiseView, ...]
 
@@ -98,6 +102,9 @@ class LedgerCache:
     def aging(self, session: Session, as_of: date) -> AgingSummary:
         return self.get(session, "aging", as_of, compute_aging_summary)
 
+    def dso_trend(self, session: Session, as_of: date) -> dict[str, tuple[DsoPoint, ...]]:
+        return self.get(session, "dso_trend", as_of, lambda s, day, _version: compute_dso_trend(s, day))
+
     def debtor_rows(self, session: Session, as_of: date) -> DebtorRows:
         return self.get(session, "debtor_rows", as_of,
                         lambda s, day, _version: DebtorRows(debtor_masters(s), open_positions(s, day), day))
@@ -115,6 +122,14 @@ def compute_aging_summary(session: Session, as_of: date, version: int) -> AgingS
         for currency, rows in top.items()})
 
 
+def compute_dso_trend(session: Session, as_of: date, months: int = 12) -> dict[str, tuple[DsoPoint, ...]]:
+    """DSO per currency at `as_of` and the previous month ends: two grouped scans, whatever the ledger's size."""
+    billed, received = daily_billed(session, as_of), daily_received(session, as_of)
+    points = month_end_points(as_of, months)
+    return {currency: dso_trend(points, billed.get(currency, {}), received.get(currency, {}))
+            for currency in sorted(set(billed) | set(received))}
+
+
 def dashboard(session: Session, as_of: date, cache: LedgerCache) -> Dashboard:
     """The aging summary (cached), promises due on `as_of`, and promises that broke in the last 7 days."""
     promises = list_promises(session, as_of, due_by=as_of)
@@ -122,7 +137,7 @@ def dashboard(session: Session, as_of: date, cache: LedgerCache) -> Dashboard:
     # A promise turns broken DEFAULT_GRACE_DAYS after its date: broken this week = due in the 7 days before that.
     since = as_of - timedelta(days=7 + DEFAULT_GRACE_DAYS)
     broken = tuple(p for p in promises if p.status == "broken" and p.promised_on > since)
-    return Dashboard(cache.aging(session, as_of), due_today, broken)
+    return Dashboard(cache.aging(session, as_of), cache.dso_trend(session, as_of), due_today, broken)
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +159,18 @@ def debtor_list(session: Session, as_of: date, criteria: DebtorFilter, cache: Le
 
 
 @dataclass(frozen=True, slots=True)
+class LetterLine:
+    number: str
+    title: str
+    letter_date: date
+    kind: str
+
+
+ESCALATION_ROLES = ("finance", "boss")
+"""The step the debtor page's organization chart highlights: who a demand letter reaches."""
+
+
+@dataclass(frozen=True, slots=True)
 class DebtorPage:
     account: DebtorAccount
     status: str
@@ -152,12 +179,24 @@ class DebtorPage:
     contacts: tuple[ContactView, ...]
     timeline: Timeline
     promises: tuple[PromiseView, ...]
+    org: OrgMap
+    disputes: tuple[DisputeView, ...]
+    letters: tuple[LetterLine, ...]
+    held_items: frozenset[str]
 
 
 def debtor_overview(session: Session, code: str, as_of: date) -> DebtorPage:
     """Everything the debtor page shows; an unknown code is UnknownRecord."""
     account = debtor_account(session, code, as_of)
     debtor = session.execute(select(Debtor).where(Debtor.code == code)).scalar_one()
+    letters = session.execute(select(Letter.number, Letter.title, Letter.letter_date, Letter.template_kind)
+                              .where(Letter.debtor_id == debtor.id, Letter.letter_date <= as_of)
+                              .order_by(Letter.letter_date.desc(), Letter.id.desc()))
+    held = session.execute(select(Receivable.number).where(Receivable.debtor_id == debtor.id,
+                                                           Receivable.dunning_block.is_(True)))
     return DebtorPage(account, debtor.status, debtor.on_hold, debtor.legal_representative,
                       tuple(list_contacts(session, code)), debtor_timeline(session, code, as_of),
-                      tuple(list_promises(session, as_of, code=code)))
+                      tuple(list_promises(session, as_of, code=code)),
+                      organization_map(session, code, ESCALATION_ROLES),
+                      tuple(list_disputes(session, as_of, code=code)),
+                      tuple(LetterLine(*row) for row in letters), frozenset(held.scalars()))

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Callable
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote
 
@@ -11,13 +12,20 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from receivables.domain.aging import BUCKETS
+from receivables.domain.orgchart import CHANNELS, STANCES
+from receivables.domain.orgchart import ROLES as CONTACT_ROLES
+from receivables.files.org_chart import tidy_layout
+from receivables.services.disputes import RESOLUTIONS, list_disputes, open_dispute, resolve_dispute
 from receivables.services.errors import Refused, UnknownRecord
-from receivables.services.overview import dashboard, debtor_list, debtor_overview
+from receivables.services.holds import set_item_hold
+from receivables.services.interactions import log_interaction
+from receivables.services.orgmap import add_contact, edit_contact
+from receivables.services.overview import DebtorPage, dashboard, debtor_list, debtor_overview
 from receivables.services.promises import add_promise
 from receivables.services.users import SignInThrottled, set_locale, sign_in
 from receivables.storage.database import unit_of_work
 from receivables.storage.queries.debtor_list import SORTS, DebtorFilter
-from receivables.web.charts import bar_chart
+from receivables.web.charts import bar_chart, line_chart, org_chart
 from receivables.web.deps import Caller, Forbidden, allowed, check_csrf, context, database, session_data
 from receivables.web.i18n import DEFAULT_LOCALE
 from receivables.web.render import render, set_session_cookie
@@ -84,7 +92,9 @@ def dashboard_page(request: Request, who: Caller = Depends(allowed("read")),
                    session: Session = Depends(database)) -> Response:
     board = dashboard(session, who.as_of, context(request).ledger_cache)
     charts = {currency: bar_chart(totals.buckets, BUCKETS) for currency, totals in board.aging.totals.items()}
-    return render(request, "dashboard.html", who, board=board, charts=charts)
+    trends = {currency: line_chart([(p.on.strftime("%Y-%m"), p.dso_days) for p in points])
+              for currency, points in board.dso_trend.items()}
+    return render(request, "dashboard.html", who, board=board, charts=charts, trends=trends)
 
 
 @router.get("/debtors")
@@ -111,27 +121,127 @@ def debtor_page(request: Request, code: str, saved: str = "", who: Caller = Depe
         page = debtor_overview(session, code, who.as_of)
     except UnknownRecord:
         return render(request, "error.html", who, status_code=404, message="not_found")
-    return render(request, "debtor.html", who, page=page, saved=saved, error=None, form={})
+    return _debtor_page(request, who, page, saved=saved)
+
+
+ACTION_ERRORS = (Refused, InvalidOperation, ValueError)
+
+
+def _debtor_action(request: Request, code: str, who: Caller, session: Session, anchor: str,
+                   form: dict[str, str], action: Callable[[], object]) -> Response:
+    """Run one change from the debtor page: back to the page at `anchor`, or the page again with the reason
+    beside the form that failed (what was typed kept) and nothing written."""
+    try:
+        action()
+    except UnknownRecord as exc:
+        session.rollback()
+        if str(exc).startswith("no debtor"):
+            return render(request, "error.html", who, status_code=404, message="not_found")
+        return _page_with_error(request, code, who, session, anchor, str(exc), form)
+    except ACTION_ERRORS as exc:
+        session.rollback()
+        message = str(exc) if isinstance(exc, Refused) else "amount or date not understood"
+        return _page_with_error(request, code, who, session, anchor, message, form)
+    return RedirectResponse(f"/debtors/{quote(code, safe='')}?saved={anchor}#{anchor}", status_code=303)
+
+
+def _page_with_error(request: Request, code: str, who: Caller, session: Session, anchor: str, message: str,
+                     form: dict[str, str]) -> Response:
+    return _debtor_page(request, who, debtor_overview(session, code, who.as_of), status_code=422, error=message,
+                        error_at=anchor, form=form)
+
+
+def _debtor_page(request: Request, who: Caller, page: DebtorPage, *, status_code: int = 200, saved: str = "",
+                 error: str | None = None, error_at: str = "", form: dict[str, str] | None = None) -> Response:
+    route_ids = frozenset(r.contact_id for r in page.org.route.recipients if r.contact_id is not None)
+    picture = org_chart(tidy_layout(page.org.contacts), route_ids)
+    return render(request, "debtor.html", who, status_code=status_code, page=page, org_picture=picture,
+                  saved=saved, error=error, error_at=error_at, form=form or {}, channels=CHANNELS,
+                  roles=CONTACT_ROLES, stances=STANCES, resolutions=RESOLUTIONS)
+
+
+def _text(value: str, limit: int) -> str | None:
+    return value.strip()[:limit] or None
 
 
 @router.post("/debtors/{code}/promises")
 def record_promise(request: Request, code: str, amount: str = Form(...), promised_on: str = Form(...),
                    currency: str = Form("CNY"), note: str = Form(""), who: Caller = Depends(allowed("follow_up")),
                    session: Session = Depends(database)) -> Response:
-    try:
-        value = Decimal(amount.replace(",", "").strip())
-        day = date.fromisoformat(promised_on.strip())
-        add_promise(session, code, amount=value, promised_on=day, as_of=who.as_of, actor=who.identity.name,
-                    currency=currency, note=note.strip()[:300] or None)
-    except UnknownRecord:
-        return render(request, "error.html", who, status_code=404, message="not_found")
-    except (Refused, InvalidOperation, ValueError) as exc:
-        session.rollback()
-        message = str(exc) if isinstance(exc, Refused) else "amount or date not understood"
-        page = debtor_overview(session, code, who.as_of)
-        return render(request, "debtor.html", who, status_code=422, page=page, saved="", error=message,
-                      form={"amount": amount, "promised_on": promised_on, "currency": currency, "note": note})
-    return RedirectResponse(f"/debtors/{quote(code, safe='')}?saved=promise#promises", status_code=303)
+    form = {"amount": amount, "promised_on": promised_on, "currency": currency, "note": note}
+    return _debtor_action(request, code, who, session, "promises", form, lambda: add_promise(
+        session, code, amount=Decimal(amount.replace(",", "").strip()), promised_on=date.fromisoformat(
+            promised_on.strip()), as_of=who.as_of, actor=who.identity.name, currency=currency, note=_text(note, 300)))
+
+
+CONTACT_FIELDS = ("name", "role", "title", "department", "phone", "mobile", "email", "stance", "reports_to")
+
+
+@router.post("/debtors/{code}/contacts")
+async def add_contact_form(request: Request, code: str, who: Caller = Depends(allowed("follow_up")),
+                           session: Session = Depends(database)) -> Response:
+    form = {k: str(v) for k, v in (await request.form()).items() if k in CONTACT_FIELDS}
+    fields = {k: v for k, v in form.items() if v.strip()}
+    return _debtor_action(request, code, who, session, "contacts", form,
+                          lambda: add_contact(session, code, fields, actor=who.identity.name))
+
+
+@router.post("/debtors/{code}/contacts/{contact_id}")
+async def edit_contact_form(request: Request, code: str, contact_id: int, who: Caller = Depends(allowed("follow_up")),
+                            session: Session = Depends(database)) -> Response:
+    submitted = await request.form()
+    form = {k: str(v) for k, v in submitted.items() if k in CONTACT_FIELDS + ("active",)}
+    changes: dict[str, object] = {k: v for k, v in form.items() if k in CONTACT_FIELDS and v.strip()}
+    changes["active"] = form.get("active") == "on"
+    return _debtor_action(request, code, who, session, "contacts", form,
+                          lambda: edit_contact(session, code, f"#{contact_id}", changes, actor=who.identity.name))
+
+
+@router.post("/debtors/{code}/interactions")
+def log_interaction_form(request: Request, code: str, channel: str = Form(...), direction: str = Form("outbound"),
+                         at: str = Form(...), summary: str = Form(...), contact: str = Form(""),
+                         outcome: str = Form(""), next_step: str = Form(""), next_step_on: str = Form(""),
+                         override_reason: str = Form(""), who: Caller = Depends(allowed("follow_up")),
+                         session: Session = Depends(database)) -> Response:
+    form = {"channel": channel, "direction": direction, "at": at, "summary": summary, "contact": contact,
+            "outcome": outcome, "next_step": next_step, "next_step_on": next_step_on,
+            "override_reason": override_reason}
+    return _debtor_action(request, code, who, session, "interactions", form, lambda: log_interaction(
+        session, code, channel=channel, direction=direction, at=datetime.fromisoformat(at.strip()),
+        summary=summary.strip()[:2000], actor=who.identity.name, contact=_text(contact, 100),
+        outcome=_text(outcome, 300), next_step=_text(next_step, 300),
+        next_step_on=date.fromisoformat(next_step_on) if next_step_on.strip() else None,
+        override_reason=_text(override_reason, 300)))
+
+
+@router.post("/debtors/{code}/disputes")
+def open_dispute_form(request: Request, code: str, items: str = Form(...), reason: str = Form(...),
+                      who: Caller = Depends(allowed("follow_up")), session: Session = Depends(database)) -> Response:
+    numbers = [n.strip() for n in items.replace("，", ",").split(",") if n.strip()]
+    return _debtor_action(request, code, who, session, "disputes", {"items": items, "reason": reason},
+                          lambda: open_dispute(session, code, [(n, None) for n in numbers], reason=reason.strip(),
+                                               opened_on=who.as_of, actor=who.identity.name))
+
+
+@router.post("/debtors/{code}/disputes/{dispute_id}/resolve")
+def resolve_dispute_form(request: Request, code: str, dispute_id: int, resolution: str = Form(...),
+                         note: str = Form(""), who: Caller = Depends(allowed("follow_up")),
+                         session: Session = Depends(database)) -> Response:
+    def resolve() -> object:
+        if all(d.id != dispute_id for d in list_disputes(session, who.as_of, code=code)):
+            raise UnknownRecord(f"debtor {code} has no dispute #{dispute_id}")
+        return resolve_dispute(session, dispute_id, resolution=resolution, resolved_on=who.as_of,
+                               actor=who.identity.name, note=_text(note, 300))
+    return _debtor_action(request, code, who, session, "disputes", {"resolution": resolution, "note": note}, resolve)
+
+
+@router.post("/debtors/{code}/holds")
+def hold_item_form(request: Request, code: str, number: str = Form(...), hold: str = Form("1"),
+                   reason: str = Form(...), who: Caller = Depends(allowed("follow_up")),
+                   session: Session = Depends(database)) -> Response:
+    return _debtor_action(request, code, who, session, "open-items", {"number": number, "reason": reason},
+                          lambda: set_item_hold(session, code, number, hold=hold == "1", reason=reason,
+                                                actor=who.identity.name))
 
 
 def forbidden_page(request: Request, exc: Forbidden) -> Response:

@@ -58,3 +58,13 @@ def test_a_bad_promise_is_refused_with_its_reason_and_nothing_recorded(signed_in
                                                             "promised_on": "2026-07-10"})
     assert answer.status_code == 422 and 'role="alert"' in answer.text
     assert "pending" not in client.get(f"/debtors/{code}").text
+
+
+def test_the_dashboard_draws_the_dso_trend_of_the_last_twelve_months(signed_in) -> None:
+    page = signed_in("viewer").get("/").text
+    section = page[page.index('id="dso-trend-CNY"'):]
+    section = section[:section.index("</section>")]
+    labels = ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12",
+              "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
+    assert [label for label in labels if f">{label}</text>" in section] == labels
+    assert "<polyline" in section and "DSO" in section
