@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -15,14 +15,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from receivables.services.errors import Refused
+from receivables.services.errors import Refused, UnknownRecord
 from receivables.services.imports.context import ImportContext, Lookups, RowRejected
 from receivables.services.imports.items import parse_item, parse_payment, write_items, write_payments
+from receivables.services.imports.parties import parse_contract, write_contracts
 from receivables.storage import audit
-from receivables.storage.schema import Allocation, Company, Debtor, IdempotentRequest, Payment, Receivable
+from receivables.storage.schema import Allocation, Company, Contract, Debtor, IdempotentRequest, Payment, Receivable
 
 ITEM_FIELDS = ("debtor", "number", "kind", "issue_date", "due_date", "amount", "currency", "contract", "company")
 PAYMENT_FIELDS = ("debtor", "reference", "date", "amount", "currency", "applies_to", "company")
+CONTRACT_FIELDS = ("debtor", "number", "title", "kind", "amount", "currency", "signed_on", "payment_terms_days",
+                   "company")
 
 
 class PostingRefused(Refused):
@@ -128,6 +131,65 @@ def post_payment(session: Session, fields: Mapping[str, Any], *, actor: str) -> 
             "amount": payment.amount, "applied": [[n, a] for n, a in applied]})
     return PostedPayment(cells["debtor"], payment.reference, payment.received_on, payment.currency, payment.amount,
                          applied, unapplied, bool(context.inserted))
+
+
+@dataclass(frozen=True, slots=True)
+class ContractLine:
+    """A contract with what was billed under it and what of that is still open, per the ledger."""
+
+    debtor: str
+    number: str
+    title: str | None
+    kind: str
+    amount: Decimal | None
+    currency: str
+    signed_on: date | None
+    payment_terms_days: int | None
+    billed: Decimal
+    open: Decimal
+    created: bool = False
+
+
+def _contract_lines(session: Session, where: Any) -> list[ContractLine]:
+    billed = (select(Receivable.contract_id, func.sum(Receivable.amount).label("billed"),
+                     func.sum(Receivable.open_amount).label("open"))
+              .where(Receivable.contract_id.is_not(None)).group_by(Receivable.contract_id).subquery())
+    rows = session.execute(
+        select(Debtor.code, Contract.number, Contract.title, Contract.kind, Contract.amount, Contract.currency,
+               Contract.signed_on, Contract.payment_terms_days, billed.c.billed, billed.c.open)
+        .join(Debtor, Debtor.id == Contract.debtor_id).outerjoin(billed, billed.c.contract_id == Contract.id)
+        .where(where).order_by(Debtor.code, Contract.number))
+    zero = Decimal("0.00")
+    return [ContractLine(*row[:8], row[8] if row[8] is not None else zero, row[9] if row[9] is not None else zero)
+            for row in rows]
+
+
+def list_contracts(session: Session, code: str) -> list[ContractLine]:
+    """A debtor's contracts with billed and open amounts (one grouped statement)."""
+    debtor_id = session.execute(select(Debtor.id).where(Debtor.code == code)).scalar()
+    if debtor_id is None:
+        raise UnknownRecord(f"no debtor with code {code!r}")
+    return _contract_lines(session, Contract.debtor_id == debtor_id)
+
+
+def post_contract(session: Session, fields: Mapping[str, Any], *, actor: str) -> ContractLine:
+    """Record or update one contract, as a contracts import row does; an identical repeat changes nothing."""
+    cells = _cells(fields, CONTRACT_FIELDS)
+    context = _context(session, cells.get("debtor", ""), actor, Contract)
+    try:
+        values = parse_contract(context.lookups, cells)
+    except RowRejected as error:
+        raise PostingRefused(error.reason, error.column) from None
+    write_contracts(context, [(1, values)])
+    _raise_first_problem(context)
+    contract_id = session.execute(select(Contract.id).where(Contract.debtor_id == values["debtor_id"],
+                                                            Contract.number == values["number"])).scalar_one()
+    changed = bool(context.inserted or context.updated)
+    if changed:
+        audit.record(session, actor, "contract.post", "contract", f"{cells['debtor']}/{values['number']}",
+                     after={k: v for k, v in values.items() if k not in ("debtor_id", "company_id")})
+    (line,) = _contract_lines(session, Contract.id == contract_id)
+    return replace(line, created=bool(context.inserted))
 
 
 def request_digest(endpoint: str, body: Mapping[str, Any]) -> str:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from receivables.domain.aging import BUCKETS
 from receivables.services.orgmap import list_contacts
 from receivables.services.postings import (
-    post_payment, post_receivable, remember_answer, remembered_answer, request_digest,
+    list_contracts, post_contract, post_payment, post_receivable, remember_answer, remembered_answer, request_digest,
 )
 from receivables.services.reports import aging_report, debtor_account
 from receivables.storage.database import unit_of_work
@@ -96,6 +96,13 @@ def contacts(debtor: str = Query(..., max_length=64), who: Caller = Depends(allo
     return answer({"debtor": debtor, "rows": list_contacts(session, debtor)})
 
 
+@router.get("/contracts", summary="A debtor's contracts with billed and open amounts")
+def contracts(debtor: str = Query(..., max_length=64), who: Caller = Depends(allowed("read")),
+              session: Session = Depends(database)) -> JSONResponse:
+    return answer({"debtor": debtor, "rows": [{k: v for k, v in plain(line).items() if k != "created"}
+                                              for line in list_contracts(session, debtor)]})
+
+
 @router.get("/receivables", summary="A debtor's open items on a date")
 def list_receivables(debtor: str = Query(..., max_length=64), as_of: date | None = None,
                      who: Caller = Depends(allowed("read")), session: Session = Depends(database)) -> JSONResponse:
@@ -136,6 +143,20 @@ class ReceivableIn(BaseModel):
     amount: Decimal = Field(description="Exact decimal, e.g. \"1234.50\"")
     currency: str | None = Field(None, max_length=3)
     contract: str | None = Field(None, max_length=64)
+    company: str | None = Field(None, max_length=200)
+
+
+class ContractIn(BaseModel):
+    """A contract, as one row of a contracts import; posting it again with changes updates it."""
+
+    debtor: str = Field(max_length=64, description="Debtor code")
+    number: str = Field(max_length=64)
+    title: str | None = Field(None, max_length=300)
+    kind: str = Field("sale", description="sale, service, construction, ...")
+    amount: Decimal | None = Field(None, description="Exact decimal, e.g. \"1200000.00\"")
+    currency: str | None = Field(None, max_length=3)
+    signed_on: date | None = None
+    payment_terms_days: int | None = Field(None, ge=0, le=3650)
     company: str | None = Field(None, max_length=200)
 
 
@@ -192,3 +213,12 @@ def create_payment(request: Request, payment: PaymentIn = Body(...),
     fields = {k: v for k, v in payment.model_dump().items() if v is not None}
     return _idempotent(request, who, idempotency_key, "payments", fields,
                        lambda session: post_payment(session, fields, actor=who.identity.name))
+
+
+@router.post("/contracts", status_code=201, summary="Post one contract (idempotent)")
+def create_contract(request: Request, contract: ContractIn = Body(...),
+                    idempotency_key: str | None = Header(None, max_length=200),
+                    who: Caller = Depends(allowed("post_ledger"))) -> JSONResponse:
+    fields = {k: v for k, v in contract.model_dump().items() if v is not None}
+    return _idempotent(request, who, idempotency_key, "contracts", fields,
+                       lambda session: post_contract(session, fields, actor=who.identity.name))

@@ -166,3 +166,38 @@ def test_openapi_is_served_and_the_docs_page_fetches_nothing_from_outside(signed
     page = client.get("/api/docs")
     assert page.status_code == 200 and "/api/v1/payments" in page.text
     assert "cdn" not in page.text.lower() and 'src="http' not in page.text and 'href="http' not in page.text
+
+
+def _contract(code: str, number: str = "HT-API-01", amount: str = "1200000.00", **extra: str) -> dict[str, str]:
+    return {"debtor": code, "number": number, "title": "办公楼机电安装", "kind": "construction", "amount": amount,
+            "currency": "CNY", "signed_on": "2026-01-15", "payment_terms_days": 30, **extra}
+
+
+def test_a_contract_is_posted_once_and_listed_with_what_was_billed_under_it(anonymous: TestClient, bearer) -> None:
+    headers = bearer("finance")
+    code = anonymous.get("/api/v1/debtors", params={"per_page": 1}, headers=headers).json()["rows"][0]["code"]
+    keyed = {**headers, "Idempotency-Key": "contract-1"}
+    created = anonymous.post("/api/v1/contracts", json=_contract(code), headers=keyed)
+    assert created.status_code == 201, created.text
+    assert created.json()["amount"] == "1200000.00" and created.json()["billed"] == "0.00"
+    assert anonymous.post("/api/v1/contracts", json=_contract(code), headers=keyed).json() == created.json()
+    repeat = anonymous.post("/api/v1/contracts", json=_contract(code), headers=headers)
+    assert repeat.status_code == 200 and repeat.json()["created"] is False
+    invoice = {"debtor": code, "number": "HT-API-01-P1", "issue_date": "2026-03-01", "amount": "300000.00",
+               "currency": "CNY", "contract": "HT-API-01", "kind": "progress"}
+    assert anonymous.post("/api/v1/receivables", json=invoice, headers=headers).status_code == 201
+    rows = anonymous.get("/api/v1/contracts", params={"debtor": code}, headers=headers).json()["rows"]
+    (mine,) = [r for r in rows if r["number"] == "HT-API-01"]
+    assert (mine["billed"], mine["open"], mine["payment_terms_days"]) == ("300000.00", "300000.00", 30)
+
+
+def test_bad_contracts_name_the_field_and_viewers_cannot_post(anonymous: TestClient, bearer) -> None:
+    headers = bearer("finance")
+    code = anonymous.get("/api/v1/debtors", params={"per_page": 1}, headers=headers).json()["rows"][0]["code"]
+    negative = anonymous.post("/api/v1/contracts", json=_contract(code, amount="-1"), headers=headers)
+    assert negative.status_code == 422 and negative.json()["field"] == "amount"
+    unknown = anonymous.post("/api/v1/contracts", json=_contract("NO-SUCH"), headers=headers)
+    assert unknown.status_code == 422 and unknown.json()["field"] == "debtor"
+    assert anonymous.post("/api/v1/contracts", json=_contract(code), headers=bearer("viewer")).status_code == 403
+    missing = anonymous.get("/api/v1/contracts", params={"debtor": "NO-SUCH"}, headers=headers)
+    assert missing.status_code == 404
