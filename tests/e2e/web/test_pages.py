@@ -68,3 +68,8 @@ def test_the_dashboard_draws_the_dso_trend_of_the_last_twelve_months(signed_in) 
               "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06"]
     assert [label for label in labels if f">{label}</text>" in section] == labels
     assert "<polyline" in section and "DSO" in section
+
+
+def test_every_answer_says_how_long_the_server_worked_on_it(signed_in) -> None:
+    answer = signed_in("viewer").get("/debtors")
+    assert re.fullmatch(r"app;dur=\d+\.\d", answer.headers["Server-Timing"])
