@@ -9,7 +9,7 @@ from receivables.storage.schema.orgmap import ContactHygiene, Dispute, DisputeIt
 from receivables.storage.schema.parties import Company, Contact, Debtor
 from receivables.storage.schema.rates import RateFixing
 # Each area registers its tables on import; import its rows from the area module itself.
-from receivables.storage.schema import admin, cases, dunning, legal, projects, reconciliation  # noqa: F401
+from receivables.storage.schema import admin, cases, debtor_links, dunning, legal, projects, reconciliation  # noqa: F401
 
 __all__ = [
     "AuditEntry", "Allocation", "Letter", "LetterCounter", "LetterFile", "Base", "Company", "Contact", "Contract", "Debtor", "Payment",
