@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 import typer
 
@@ -31,8 +31,12 @@ def calc_limitation(
     event: list[str] = typer.Option([], "--event", help="KIND:DATE, repeatable. Kinds: demand (delivery "
                                     "evidenced), acknowledgment, part_payment, legal_action, agreement_to_pay."),
     jurisdiction: str = typer.Option("CN", "--jurisdiction", help="CN, UK or DE."),
-    weekends_rest: bool = typer.Option(True, "--weekends-rest/--no-weekends-rest",
-                                       help="CN: whether ordinary weekends are rest days (default: they are)."),
+    weekends_rest: Optional[bool] = typer.Option(None, "--weekends-rest/--no-weekends-rest",
+                                                 help="CN: whether ordinary weekends are rest days (default: the "
+                                                 "setting in holidays/rest_days.json, else they are)."),
+    swapped_days_rest: Optional[bool] = typer.Option(None, "--swapped-days-rest/--no-swapped-days-rest",
+                                                     help="CN: whether official swapped working days (调休上班) "
+                                                     "stay rest days (default: the setting, else they do not)."),
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Compute when a claim's limitation period expires (诉讼时效). Not legal advice."""
@@ -44,7 +48,8 @@ def calc_limitation(
         events = [parse_event(text) for text in event]
         rest_days = None
         if jurisdiction.strip().upper() == "CN":
-            rest_days = load_rest_day_calendar(state(ctx).settings.home, weekends_rest=weekends_rest)
+            rest_days = load_rest_day_calendar(state(ctx).settings.home, weekends_rest=weekends_rest,
+                                               swapped_days_rest=swapped_days_rest)
         result = limitation(jurisdiction, due_dates, events, rest_days)
     except (LimitationError, ScheduleError) as exc:
         fail(str(exc))

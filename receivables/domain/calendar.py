@@ -126,19 +126,21 @@ class RestDayCalendar:
     """Which days are statutory rest days (Civil Code Art. 203), under the weekend setting in force.
 
     Default: weekends and official holidays are rest days; official swapped working days are not.
-    With `weekends_rest=False`, only official holidays are rest days.
+    With `weekends_rest=False`, only official holidays are rest days. With `swapped_days_rest=True`, an
+    official swapped working day (always a weekend day) stays a rest day, as an ordinary weekend.
     """
 
     holidays: frozenset[date] = frozenset()
     working_days: frozenset[date] = frozenset()
     years: frozenset[int] = frozenset()
     weekends_rest: bool = True
+    swapped_days_rest: bool = False
 
     def is_rest_day(self, day: date) -> bool:
         if day in self.holidays:
             return True
         if day in self.working_days:
-            return False
+            return self.weekends_rest and self.swapped_days_rest
         return self.weekends_rest and day.weekday() >= 5
 
     def first_day_after_rest(self, day: date) -> date:
@@ -155,16 +157,22 @@ class RestDayCalendar:
 
     def setting(self) -> str:
         """The rest-day setting in force, as the assumptions state it."""
+        if self.weekends_rest and self.swapped_days_rest:
+            return ("Rest days: weekends and official holidays are rest days, and so are official swapped working "
+                    "days (调休上班), counted as the weekend days they are (setting swapped_days_rest; the default "
+                    "treats them as working days).")
         if self.weekends_rest:
             return ("Rest days: weekends and official holidays are rest days; official swapped working days "
                     "(调休上班) are working days (the default setting).")
         return ("Rest days: only official holidays are rest days; ordinary weekends are not "
-                "(setting --no-weekends-rest).")
+                "(setting weekends_rest off, --no-weekends-rest).")
 
 
-def rest_day_calendar(schedules: Iterable[HolidaySchedule], *, weekends_rest: bool = True) -> RestDayCalendar:
+def rest_day_calendar(schedules: Iterable[HolidaySchedule], *, weekends_rest: bool = True,
+                      swapped_days_rest: bool = False) -> RestDayCalendar:
     """The calendar of the given years' schedules; a later schedule for the same year replaces an earlier one."""
     by_year = {schedule.year: schedule for schedule in schedules}
     holidays = {day for s in by_year.values() for h in s.holidays for day in h.days()}
     working = {w.date for s in by_year.values() for w in s.working_days}
-    return RestDayCalendar(frozenset(holidays), frozenset(working - holidays), frozenset(by_year), weekends_rest)
+    return RestDayCalendar(frozenset(holidays), frozenset(working - holidays), frozenset(by_year), weekends_rest,
+                           swapped_days_rest)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
 from receivables.domain.calendar import RestDayCalendar
 from receivables.domain.dates import add_months, add_years, parse_date
@@ -114,6 +115,14 @@ def limitation(jurisdiction: str, due_dates: Sequence[date], events: Iterable[Li
     return _germany(Basis("due", due_dates[0]), ordered)
 
 
+def check_event_kind(jurisdiction: str, kind: str) -> None:
+    """A LimitationError naming the known kinds when `jurisdiction` does not know the event `kind`."""
+    code = jurisdiction.strip().upper()
+    if code not in JURISDICTIONS:
+        raise LimitationError(f"unknown jurisdiction {jurisdiction!r} (known: {', '.join(JURISDICTIONS)})")
+    _check_kind(code, kind)
+
+
 def _check_kind(code: str, kind: str) -> None:
     if kind in EVENT_KINDS[code]:
         return
@@ -185,6 +194,7 @@ def _china(due_dates: Sequence[date], events: Sequence[LimitationEvent], rest: R
     return LimitationResult("CN", expires, basis, tuple(applied), tuple(ignored), assumptions, long_stop, waiver)
 
 
+@lru_cache(maxsize=65536)  # a ledger's items share few start days: the listing computes each once
 def _cn_period_end(start: date, years: int, rest: RestDayCalendar) -> date:
     """Arts. 201-203: the start day is not counted; the last day is the corresponding day `years` later (none:
     the month's last day); a last day that is a statutory rest day moves to the first day after the rest."""

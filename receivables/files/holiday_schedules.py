@@ -19,6 +19,7 @@ from receivables.domain.calendar import (
 
 _FILE_NAME = re.compile(r"^(\d{4})\.json$")
 USER_FOLDER = Path("holidays") / "cn"
+SETTING_FILE = Path("holidays") / "rest_days.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,5 +75,43 @@ def load_schedules(home: Path | None) -> list[LoadedSchedule]:
     return [loaded[year] for year in sorted(loaded)]
 
 
-def load_rest_day_calendar(home: Path | None, *, weekends_rest: bool = True) -> RestDayCalendar:
-    return rest_day_calendar((entry.schedule for entry in load_schedules(home)), weekends_rest=weekends_rest)
+@dataclass(frozen=True, slots=True)
+class RestDaySetting:
+    """Which days count as rest days (Civil Code Art. 203), as set in `$RECEIVABLES_HOME/holidays/rest_days.json`."""
+
+    weekends_rest: bool = True
+    swapped_days_rest: bool = False
+
+
+def read_rest_day_setting(home: Path | None) -> RestDaySetting:
+    """The setting file if the user wrote one (`{"weekends_rest": true, "swapped_days_rest": false}`), else the
+    default stated in DOMAIN.md: weekends and official holidays are rest days, swapped working days are not."""
+    path = home / SETTING_FILE if home is not None else None
+    if path is None or not path.is_file():
+        return RestDaySetting()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, OSError) as exc:
+        raise ScheduleError(f"{path}: not a readable JSON object ({exc})") from None
+    if not isinstance(data, dict):
+        raise ScheduleError(f"{path}: expected a JSON object with weekends_rest and swapped_days_rest")
+    unknown = sorted(set(data) - {"weekends_rest", "swapped_days_rest"})
+    if unknown:
+        raise ScheduleError(f"{path}: {unknown[0]}: unknown setting (known: weekends_rest, swapped_days_rest)")
+    values = {}
+    for field, default in (("weekends_rest", True), ("swapped_days_rest", False)):
+        value = data.get(field, default)
+        if not isinstance(value, bool):
+            raise ScheduleError(f"{path}: {field}: expected true or false, got {value!r}")
+        values[field] = value
+    return RestDaySetting(**values)
+
+
+def load_rest_day_calendar(home: Path | None, *, weekends_rest: bool | None = None,
+                           swapped_days_rest: bool | None = None) -> RestDayCalendar:
+    """Every loaded year under the user's setting; an explicit argument (a command-line flag) wins over it."""
+    setting = read_rest_day_setting(home)
+    return rest_day_calendar(
+        (entry.schedule for entry in load_schedules(home)),
+        weekends_rest=setting.weekends_rest if weekends_rest is None else weekends_rest,
+        swapped_days_rest=setting.swapped_days_rest if swapped_days_rest is None else swapped_days_rest)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text, func
+from sqlalchemy import Date, ForeignKey, Index, String, Text, func, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receivables.storage.schema.base import Base
@@ -57,3 +57,21 @@ class LimitationEvent(Base):
     note: Mapped[str | None] = mapped_column(String(300))
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
+
+class LawFirm(Base):
+    """A law firm the creditor instructs: who signs its lawyer letters and how the debtor reaches it."""
+
+    __tablename__ = "law_firm"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    address: Mapped[str | None] = mapped_column(String(400))
+    lawyer: Mapped[str | None] = mapped_column(String(100))
+    licence_number: Mapped[str | None] = mapped_column(String(60))
+    phone: Mapped[str | None] = mapped_column(String(60))
+    email: Mapped[str | None] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(server_default=true())
+    created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+    updated_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp(),
+                                                 onupdate=func.current_timestamp())

@@ -435,7 +435,8 @@ def test_two_currencies_with_currency_chosen(ledger: sessionmaker[Session], home
 
 
 @pytest.mark.parametrize("template, fields", [
-    ("lawyer_letter", "law_firm"), ("statement", "period, opening_balance, movements, closing_balance"),
+    ("lawyer_letter", "law_firm, fees, claims_total, clauses, statutes"),
+    ("statement", "period, opening_balance, movements, closing_balance"),
     ("payment_plan", "plan, plan_total"), ("retention_release", "project")])
 def test_fields_the_ledger_lacks_are_asked_for_and_accepted_from_extra_data(
         ledger: sessionmaker[Session], home: Path, template: str, fields: str) -> None:

@@ -151,3 +151,30 @@ def test_a_user_file_that_is_not_json_is_refused_with_the_line(tmp_path: Path) -
     (folder / "2030.json").write_text("{\n  \"year\": 2030,\n", encoding="utf-8")
     with pytest.raises(ScheduleError, match=r"2030\.json: not valid JSON \(line 3"):
         load_schedules(tmp_path)
+
+
+def test_swapped_working_days_can_be_set_to_stay_rest_days() -> None:
+    from receivables.domain.limitation import limitation
+
+    default = load_rest_day_calendar(None)
+    swapped_rest = load_rest_day_calendar(None, swapped_days_rest=True)
+    # 2024-02-04, a Sunday, was an official working day (Spring Festival swap).
+    assert not default.is_rest_day(date(2024, 2, 4))
+    assert swapped_rest.is_rest_day(date(2024, 2, 4))
+    assert limitation("CN", [date(2021, 2, 4)], [], default).expires_on == date(2024, 2, 4)
+    assert limitation("CN", [date(2021, 2, 4)], [], swapped_rest).expires_on == date(2024, 2, 5)
+    assert "swapped_days_rest" in swapped_rest.setting()
+
+
+def test_the_rest_day_setting_file_sets_the_default_and_a_flag_overrides_it(tmp_path: Path) -> None:
+    (tmp_path / "holidays").mkdir()
+    (tmp_path / "holidays" / "rest_days.json").write_text('{"weekends_rest": false}', encoding="utf-8")
+    assert not load_rest_day_calendar(tmp_path).weekends_rest
+    assert load_rest_day_calendar(tmp_path, weekends_rest=True).weekends_rest
+
+
+def test_a_malformed_rest_day_setting_names_the_file_and_field(tmp_path: Path) -> None:
+    (tmp_path / "holidays").mkdir()
+    (tmp_path / "holidays" / "rest_days.json").write_text('{"weekends_rest": "yes"}', encoding="utf-8")
+    with pytest.raises(ScheduleError, match=r"rest_days\.json: weekends_rest: expected true or false"):
+        load_rest_day_calendar(tmp_path)

@@ -9,6 +9,9 @@ from __future__ import annotations
 from alembic import op
 import sqlalchemy as sa
 
+from receivables.storage.append_only import allow_changes as _allow_changes
+from receivables.storage.append_only import forbid_changes as _forbid_changes
+
 
 revision = '0009'
 down_revision = '0008'
@@ -60,7 +63,32 @@ def upgrade() -> None:
                               unique=False)
         batch_op.create_index(batch_op.f('ix_limitation_event_receivable_id'), ['receivable_id'], unique=False)
 
+    op.create_table('law_firm',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('address', sa.String(length=400), nullable=True),
+    sa.Column('lawyer', sa.String(length=100), nullable=True),
+    sa.Column('licence_number', sa.String(length=60), nullable=True),
+    sa.Column('phone', sa.String(length=60), nullable=True),
+    sa.Column('email', sa.String(length=200), nullable=True),
+    sa.Column('active', sa.Boolean(), server_default=sa.true(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), server_default=sa.func.current_timestamp(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_law_firm')),
+    sa.UniqueConstraint('name', name=op.f('uq_law_firm_name'))
+    )
+
+    for table in APPEND_ONLY:
+        _forbid_changes(table)
+
+
+# Delivery facts and limitation events are evidence, like letters: the database refuses to change them.
+APPEND_ONLY = ("letter_delivery", "limitation_event")
+
 
 def downgrade() -> None:
+    for table in APPEND_ONLY:
+        _allow_changes(table)
+    op.drop_table('law_firm')
     op.drop_table('limitation_event')
     op.drop_table('letter_delivery')
