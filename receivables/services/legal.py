@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, and_, or_, select
@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.config import Settings
 from receivables.domain.calendar import RestDayCalendar
+from receivables.domain.dates import add_months
 from receivables.domain.limitation import EVENT_KINDS, LimitationError, LimitationResult, limitation
 from receivables.domain.limitation import LimitationEvent as Event
 from receivables.files.holiday_schedules import load_rest_day_calendar
@@ -26,6 +27,8 @@ from receivables.storage.schema.legal import LimitationEvent
 BANDS: tuple[int, ...] = (30, 90, 180)
 """The watch's bands: items whose period ends within 180, 90 and 30 days appear on the worklist."""
 WATCH_DAYS = BANDS[-1]
+SHORTEST_PERIOD_MONTHS = 36
+"""CN and DE periods are three years (DE from the end of the year), UK six: none ends sooner."""
 PART_PAYMENT_SOURCE = "payment"
 
 
@@ -111,8 +114,9 @@ def _of_debtor(debtor_code: str | None) -> list[ColumnElement[bool]]:
     return [Receivable.debtor_id.in_(select(Debtor.id).where(Debtor.code == debtor_code))] if debtor_code else []
 
 
-def _open_items(session: Session, as_of: date, debtor_code: str | None) -> list[_OpenItem]:
-    items = open_items_on(as_of, *_of_debtor(debtor_code)).subquery()
+def _open_items(session: Session, as_of: date, debtor_code: str | None, due_by: date | None) -> list[_OpenItem]:
+    due = [Receivable.due_date <= due_by] if due_by is not None else []
+    items = open_items_on(as_of, *_of_debtor(debtor_code), *due).subquery()
     rows = session.execute(
         select(Receivable.id, Receivable.debtor_id, Debtor.code, Debtor.name, Receivable.number,
                Receivable.due_date, Receivable.currency, items.c.open_amount, Company.jurisdiction)
@@ -154,7 +158,7 @@ def _part_payments(session: Session, as_of: date, debtor_code: str | None) -> di
 
 
 def item_limitations(session: Session, as_of: date, rest_days: RestDayCalendar | None = None, *,
-                     debtor_code: str | None = None,
+                     debtor_code: str | None = None, due_by: date | None = None,
                      progress: Callable[[int, int], None] | None = None) -> list[ItemLimitation]:
     """Every open item (positive open amount on `as_of`), with its limitation analysis, ordered by expiry.
 
@@ -162,7 +166,7 @@ def item_limitations(session: Session, as_of: date, rest_days: RestDayCalendar |
     once per distinct input (jurisdiction, due date, events), which many items share.
     """
     calendar = rest_days or rest_days_of(None)
-    items = _open_items(session, as_of, debtor_code)
+    items = _open_items(session, as_of, debtor_code, due_by)
     debtor_wide, per_item = _recorded_events(session, as_of, debtor_code)
     payments = _part_payments(session, as_of, debtor_code)
     computed: dict[tuple[str, date, frozenset[tuple[str, date]]], LimitationResult] = {}
@@ -213,7 +217,10 @@ def expiring_claims(session: Session, as_of: date, within_days: int, *,
 
     Expired items are not listed: no letter can save them (only the debtor's agreement to pay).
     """
-    return [as_claim(line) for line in item_limitations(session, as_of, rest_days)
+    # No period is shorter than three years from the due date (events and rest days only move the end
+    # later), so items due after this day cannot expire within the window: SQL leaves them out.
+    due_by = add_months(as_of + timedelta(days=within_days), -SHORTEST_PERIOD_MONTHS)
+    return [as_claim(line) for line in item_limitations(session, as_of, rest_days, due_by=due_by)
             if 0 <= line.days_left <= within_days]
 
 

@@ -365,3 +365,13 @@ def test_a_lawyer_letter_claims_principal_contract_interest_and_fees_citing_the_
     cited = {s["id"] for s in data["statutes"]}
     assert {"cn_civil_code_585", "cn_civil_code_626", "cn_civil_code_195", "cn_litigation_fees_29"} <= cited
     assert data["clauses"] == ["合同第八条"] and data["deadline"] == "2026-12-06"
+
+
+@pytest.mark.parametrize("within", [0, 30, 90, 180, 400, 1200])
+def test_expiring_claims_leave_out_by_due_date_only_items_that_cannot_expire_in_the_window(
+        sessions: sessionmaker[Session], ledger: dict[str, int], within: int) -> None:
+    """The SQL pre-filter (due date at least three years before the window's end) loses no claim."""
+    with sessions() as session:
+        every = [line for line in item_limitations(session, AS_OF) if 0 <= line.days_left <= within]
+        claims = expiring_claims(session, AS_OF, within)
+    assert [c.receivable_number for c in claims] == [line.receivable_number for line in every]
