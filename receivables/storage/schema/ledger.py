@@ -37,6 +37,8 @@ class Contract(Base):
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
     signed_on: Mapped[date | None] = mapped_column(Date)
     payment_terms_days: Mapped[int | None]
+    # Late-interest rule of the contract (e.g. 'daily:0.0005', 'lpr:1.3'); see domain.interest.
+    interest_rule: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
 

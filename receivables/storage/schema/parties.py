@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, String, Text, false, func, true
+from sqlalchemy import Date, ForeignKey, String, Text, false, func, text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from receivables.storage.schema.base import Base
@@ -27,6 +27,8 @@ class Company(Base):
     logo_sha256: Mapped[str | None] = mapped_column(String(64))
     jurisdiction: Mapped[str] = mapped_column(String(8), default="CN")
     is_default: Mapped[bool] = mapped_column(default=False)
+    # Late-interest rule when a contract states none (e.g. 'daily:0.0005'); see domain.interest.
+    default_interest_rule: Mapped[str | None] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
 
 
@@ -45,6 +47,16 @@ class Debtor(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     on_hold: Mapped[bool] = mapped_column(default=False)
     reconciliation_frequency: Mapped[str] = mapped_column(String(12), default="none")
+    # Day of the cycle's first month on which the statement goes out (29-31 fall on a short month's end).
+    reconciliation_day: Mapped[int] = mapped_column(server_default=text("1"))
+    # Dunning (migration 0006): the level reached, the date of that step, a policy override, the collector.
+    dunning_level: Mapped[int] = mapped_column(server_default=text("0"))
+    dunning_stepped_on: Mapped[date | None] = mapped_column(Date)
+    dunning_policy_id: Mapped[int | None] = mapped_column(ForeignKey("dunning_policy.id"))
+    collector: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Legal (migration 0010): set by a recorded credit event (lawsuit against the debtor, dissolution, ...).
+    risk_flag: Mapped[bool] = mapped_column(server_default=false())
+    risk_flagged_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp(),
                                                  onupdate=func.current_timestamp())
