@@ -7,21 +7,19 @@ import sys
 from dataclasses import asdict
 from enum import Enum
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from receivables.cli.app import state
 from receivables.cli.options import AS_OF, as_of_date
 from receivables.cli.output import OutputFormat, console, error_console, fail, json_text, print_json, print_table
 from receivables.domain.aging import BUCKETS, AgingReport
-from receivables.files.export import write_aging_xlsx
-from receivables.services import reports
-from receivables.services.imports import ImportOutcome, run_import
-from receivables.services.payments import reverse_payment
-from receivables.services.setup import initialise
-from receivables.storage.database import redact_url, unit_of_work
+
+if TYPE_CHECKING:
+    from receivables.services.imports import ImportOutcome
+
+# Services, storage and file formats are imported inside each command (see the start-up rule in cli/app.py).
 
 
 class AgingFormat(str, Enum):
@@ -42,6 +40,9 @@ class ImportKind(str, Enum):
     invoices = "invoices"
     payments = "payments"
     contacts = "contacts"
+    projects = "projects"
+    milestones = "milestones"
+    settlements = "settlements"
 
 
 class DemoSize(str, Enum):
@@ -66,6 +67,9 @@ def init(ctx: typer.Context,
          company: Optional[str] = typer.Option(None, "--company", help="Our company (the creditor) that imports "
                                                "belong to unless a file's company column says otherwise.")) -> None:
     """Create or upgrade the database schema. 初始化或升级数据库。"""
+    from receivables.services.setup import initialise
+    from receivables.storage.database import redact_url
+
     cli = state(ctx)
     runtime = cli.open(require_schema=False)
     outcome = initialise(runtime.engine, runtime.sessions, actor=cli.actor, company=company)
@@ -81,7 +85,7 @@ def init(ctx: typer.Context,
 
 def import_file(
     ctx: typer.Context,
-    kind: ImportKind = typer.Argument(..., help="What the file holds: debtors, contracts, invoices, payments or contacts."),
+    kind: ImportKind = typer.Argument(..., help="What the file holds: debtors, contracts, invoices, payments, contacts, projects, milestones or settlements."),
     file: Path = typer.Argument(..., help="CSV (UTF-8 or GBK) or XLSX file with English or Chinese headers."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Check every row and report, but write nothing."),
     errors: Optional[Path] = typer.Option(None, "--errors", help="Write every problem to this CSV file."),
@@ -90,6 +94,10 @@ def import_file(
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """Import a file, all or nothing: one bad row and nothing is written. 导入（全部成功才写入）。"""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from receivables.services.imports import run_import
+
     cli = state(ctx)
     runtime = cli.open()
     show_progress = output_format is OutputFormat.table and sys.stderr.isatty()
@@ -145,6 +153,10 @@ def aging(
     out: Optional[Path] = typer.Option(None, "--out", help="Output file (required for xlsx)."),
 ) -> None:
     """Aging of open items by days past due on a date. 账龄分析。"""
+    from receivables.files.export import write_aging_xlsx
+    from receivables.services import reports
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:
@@ -185,6 +197,9 @@ def debtor_show(ctx: typer.Context, code: str = typer.Argument(..., help="Debtor
                 as_of: Optional[str] = AS_OF,
                 output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """Open items, payments, balance, oldest overdue item, credit on account and DSO. 客户账户。"""
+    from receivables.services import reports
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:
@@ -215,6 +230,9 @@ def payments_reverse(ctx: typer.Context, reference: str = typer.Argument(..., he
                      reason: str = typer.Option(..., "--reason", help="Why, e.g. 'cheque bounced'."),
                      yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")) -> None:
     """Reverse a bounced payment: its allocations stop counting from that date. 冲销回款。"""
+    from receivables.services.payments import reverse_payment
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(on)
     cli = state(ctx)
     runtime = cli.open()
@@ -232,7 +250,10 @@ def demo(ctx: typer.Context,
          seed: int = typer.Option(7, "--seed", help="Same seed, same data."),
          as_of: Optional[str] = AS_OF) -> None:
     """Load realistic, deterministic demo data into an empty database. 载入演示数据。"""
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
     from receivables.services.demo import load_demo
+    from receivables.services.setup import initialise
 
     day = as_of_date(as_of)
     cli = state(ctx)

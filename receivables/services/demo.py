@@ -21,6 +21,7 @@ from receivables.domain.identifiers import ALPHABET, make_credit_code
 from receivables.services.demo_catalogue import (
     Region, REGIONS, BRANDS, SURNAMES, GIVEN_NAMES, TRADES, LEGAL_FORMS, INSTITUTIONS, STATE_COMPANIES, ENGLISH_BRANDS, ENGLISH_TRADES, ENGLISH_FORMS, ROADS, ENGLISH_ROADS, PROJECTS, SERVICES, CONTACT_TITLES,
 )
+from receivables.services.demo_projects import add_project_facts
 from receivables.storage import audit
 from receivables.storage.bulk import insert_rows
 from receivables.storage.database import unit_of_work
@@ -598,6 +599,7 @@ def load_demo(factory: sessionmaker[Session], *, size: DemoSize = "small", seed:
             if progress is not None:
                 progress(written["receivable"], scale.receivables)
         advance_sequences(session)
+        add_project_facts(session)
         summary = DemoSummary(
             size=size, seed=seed, as_of=as_of, companies=len(companies), debtors=written["debtor"],
             contacts=written["contact"], contracts=written["contract"], receivables=written["receivable"],

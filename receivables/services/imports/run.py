@@ -23,8 +23,13 @@ from receivables.services.imports.context import ImportContext, Lookups, Parsed
 from receivables.services.imports.items import parse_item, parse_payment, write_items, write_payments
 from receivables.services.imports.parties import parse_contract, parse_debtor, write_contracts, write_debtors
 from receivables.services.imports.pipeline import RowParser, parse_file
+from receivables.services.imports.projects import (
+    MILESTONE_COLUMNS, PROJECT_COLUMNS, SETTLEMENT_COLUMNS, parse_milestone, parse_project, parse_settlement,
+    write_milestones, write_projects, write_settlements,
+)
 from receivables.storage import audit
 from receivables.storage.schema import Company, Contact, Contract, Debtor, Payment, Receivable
+from receivables.storage.schema.projects import ProjectMilestone, ProjectSettlement
 
 CHUNK_ROWS = 5000
 
@@ -45,6 +50,9 @@ IMPORT_KINDS: dict[str, Importer] = {
     "invoices": Importer(INVOICE_COLUMNS, parse_item, write_items, Receivable, "receivable"),
     "payments": Importer(PAYMENT_COLUMNS, parse_payment, write_payments, Payment, "payment"),
     "contacts": Importer(CONTACT_COLUMNS, parse_contact, write_contacts, Contact, "contact", finish_contacts),
+    "projects": Importer(PROJECT_COLUMNS, parse_project, write_projects, Contract, "contract"),
+    "milestones": Importer(MILESTONE_COLUMNS, parse_milestone, write_milestones, ProjectMilestone, "milestone"),
+    "settlements": Importer(SETTLEMENT_COLUMNS, parse_settlement, write_settlements, ProjectSettlement, "settlement"),
 }
 
 

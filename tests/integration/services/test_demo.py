@@ -23,6 +23,7 @@ from receivables.storage.schema import (
     Receivable,
     ReceivableKind,
 )
+from receivables.storage.schema.projects import ConstructionProject
 
 AS_OF = date(2026, 6, 30)
 SEED = 7
@@ -59,7 +60,7 @@ def ledger_digest(session: Session) -> str:
 
 def empty_ledger(session: Session) -> None:
     """Everything but the audit log, which is append-only."""
-    for table in (Allocation, Payment, Receivable, Contract, Contact, Debtor, Company):
+    for table in (Allocation, Payment, Receivable, ConstructionProject, Contract, Contact, Debtor, Company):
         session.execute(delete(table))
     session.commit()
 
