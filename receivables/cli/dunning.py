@@ -33,11 +33,12 @@ def run(ctx: typer.Context, as_of: str | None = AS_OF,
         output: OutputFormat = FORMAT) -> None:
     """Propose each debtor's next dunning step for a date. 生成催收建议。"""
     from receivables.services.dunning.runs import propose
+    from receivables.services.legal import rest_days_of
 
     day = as_of_date(as_of)
     cli = state(ctx)
     with unit_of_work(cli.open().sessions) as session:
-        result = propose(session, day, actor=cli.actor, dry_run=dry_run)
+        result = propose(session, day, actor=cli.actor, dry_run=dry_run, rest_days=rest_days_of(cli.settings))
         if dry_run:
             session.rollback()
     if output is OutputFormat.json:
@@ -208,17 +209,19 @@ def worklist(ctx: typer.Context, as_of: str | None = AS_OF,
              output: OutputFormat = FORMAT) -> None:
     """The debtors most worth acting on, with the next step and whom to call. 催收工作清单。"""
     from receivables.services.dunning.worklist import worklist as build
+    from receivables.services.legal import rest_days_of
 
     day = as_of_date(as_of)
     cli = state(ctx)
     with unit_of_work(cli.open().sessions) as session:
-        rows = build(session, day, collector=collector)[:limit]
+        rows = build(session, day, collector=collector, rest_days=rest_days_of(cli.settings))[:limit]
     if output is OutputFormat.json:
         print_json(rows)
         return
     print_table(f"worklist as of {day}" + (f" for {collector}" if collector else ""),
-                ["debtor", "name", "currency", "overdue", "days", "broken", "last contact", "next action", "contact",
-                 "phone"],
+                ["debtor", "name", "currency", "overdue", "days", "broken", "last contact", "limitation", "next action",
+                 "contact", "phone"],
                 [(r.debtor, r.debtor_name, r.currency, r.overdue, r.oldest_days, r.broken_promises,
-                  "never" if r.days_since_contact is None else f"{r.days_since_contact} d", r.next_action, r.contact,
-                  r.phone) for r in rows], right_align=(3, 4, 5))
+                  "never" if r.days_since_contact is None else f"{r.days_since_contact} d",
+                  f"{r.limitation_expires_on} (≤{r.limitation_band} d)" if r.limitation_expires_on else "",
+                  r.next_action, r.contact, r.phone) for r in rows], right_align=(3, 4, 5))

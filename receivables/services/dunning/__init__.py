@@ -15,6 +15,7 @@ from receivables.storage.schema.dunning import DunningRun
 def scheduled_dunning_proposal(sessions: sessionmaker[Session], settings: Settings, as_of: date, actor: str) -> str:
     """The scheduler's daily job: propose the day's run unless one exists; one line saying what it did."""
     from receivables.services.dunning.runs import propose
+    from receivables.services.legal import rest_days_of
 
     with unit_of_work(sessions) as session:
         existing = session.execute(select(DunningRun).where(DunningRun.as_of == as_of,
@@ -22,7 +23,7 @@ def scheduled_dunning_proposal(sessions: sessionmaker[Session], settings: Settin
                                    .order_by(DunningRun.id)).scalars().first()
         if existing is not None:
             return f"dunning: run {existing.id} for {as_of} already exists ({existing.status})"
-        result = propose(session, as_of, actor=actor)
+        result = propose(session, as_of, actor=actor, rest_days=rest_days_of(settings))
         if result.run is None:
             return f"dunning: {result.note}"
         legal = sum(1 for p in result.proposals if p.level.approver == "legal")

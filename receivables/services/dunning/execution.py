@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from letters import TemplateCatalog
 from receivables.domain.money import ZERO, format_amount
 from receivables.services.dunning.runs import RunRefused, find_run
+from receivables.services.dunning.special_steps import RETENTION_STEP, retention_letter_extra
 from receivables.services.errors import Refused
 from receivables.services.letters import issue_letters
 from receivables.services.users import require_role
@@ -133,18 +134,21 @@ def _fail(sessions: sessionmaker[Session], step: Step, why: str, actor: str) -> 
 
 def _issue_batch(sessions: sessionmaker[Session], template: str, locale: str, currency: str, batch: Sequence[Step],
                  actor: str, deps: LetterDeps) -> int:
-    company = batch[0].company or None
     """One transaction: the batch's letters (rendered on all cores), their actions, the debtors' new level."""
+    company = batch[0].company or None
     with unit_of_work(sessions) as session:
         part = f"letter:{template}"
         done = _existing(session, [s.key(part) for s in batch])
         todo = [s for s in batch if s.key(part) not in done]
         if not todo:
             return 0
+        # A retention release request names one contract's facts: one letter per batch, its own fields.
+        extra = (retention_letter_extra(session, todo[0].proposal_id, todo[0].debtor)
+                 if template == RETENTION_STEP.template else None)
         issued = issue_letters(session, template=template, debtor_codes=[s.debtor for s in todo], as_of=todo[0].as_of,
                                locale=locale, formats=deps.formats, actor=actor, catalog=deps.catalog,
                                blobs=deps.blobs, user_templates=deps.user_templates, currency=currency,
-                               company=company, workers=deps.workers, progress=deps.letter_progress)
+                               company=company, extra=extra, workers=deps.workers, progress=deps.letter_progress)
         numbers = {letter.debtor: letter.number for letter in issued}
         ids = dict(session.execute(select(Letter.number, Letter.id).where(Letter.number.in_(list(numbers.values()))))
                    .all())
@@ -175,8 +179,9 @@ def _letters(sessions: sessionmaker[Session], steps: Sequence[Step], actor: str,
     total = sum(len(g) for g in groups.values())
     issued, done, failed = 0, 0, []
     for (template, locale, currency, _), group in groups.items():
-        for start in range(0, len(group), deps.batch):
-            batch = group[start:start + deps.batch]
+        size = 1 if template == RETENTION_STEP.template else deps.batch
+        for start in range(0, len(group), size):
+            batch = group[start:start + size]
             try:
                 issued += _issue_batch(sessions, template, locale, currency, batch, actor, deps)
             except Refused:

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from receivables.domain.calendar import RestDayCalendar
 from receivables.domain.dunning import Decision, Level, Policy, Standing, next_step
 from receivables.domain.escalation import route
 from receivables.domain.interest import InterestError, PaymentIn, late_interest, parse_rule
@@ -206,7 +207,8 @@ def executed_run(session: Session, as_of: date) -> DunningRun | None:
                            .order_by(DunningRun.id)).scalars().first()
 
 
-def propose(session: Session, as_of: date, *, actor: str, dry_run: bool = False) -> RunResult:
+def propose(session: Session, as_of: date, *, actor: str, dry_run: bool = False,
+            rest_days: RestDayCalendar | None = None) -> RunResult:
     """Propose each debtor's next step on `as_of`; stored as a run unless `dry_run` (which writes nothing).
 
     A date that already has an executed run gets nothing new. A stored run supersedes any earlier run not
@@ -218,8 +220,10 @@ def propose(session: Session, as_of: date, *, actor: str, dry_run: bool = False)
         return RunResult(None, as_of, (), (), f"run {done.id} for {as_of} was already executed: nothing new proposed")
     if not dry_run:
         ensure_policies(session, actor=actor)
+    from receivables.services.dunning.special_steps import special_proposals
+
     seen = outlook(session, as_of)
-    proposals = build_proposals(session, as_of, seen)
+    proposals = build_proposals(session, as_of, seen) + special_proposals(session, as_of, seen, rest_days=rest_days)
     resets = tuple(sorted(seen.resets.values()))
     if dry_run:
         return RunResult(None, as_of, tuple(proposals), resets)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -10,10 +9,12 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from receivables.domain.calendar import RestDayCalendar
 from receivables.domain.dunning import WorkSignals, work_value
 from receivables.domain.escalation import route
 from receivables.domain.orgchart import OrgContact
 from receivables.services.dunning.runs import outlook, policy_of
+from receivables.services.legal import WATCH_DAYS, ExpiringClaim, expiring_claims
 from receivables.storage.queries.dunning import last_contacts
 from receivables.storage.schema import Contact
 
@@ -33,15 +34,29 @@ class WorkRow:
     contact: str | None
     phone: str | None
     value: Decimal
+    limitation_expires_on: date | None = None
+    limitation_band: int | None = None
+    """30, 90 or 180: the narrowest watch band of the debtor's soonest-expiring claim."""
+
+
+def soonest_claims(claims: list[ExpiringClaim]) -> dict[str, ExpiringClaim]:
+    """Per debtor, the claim whose limitation period ends first."""
+    soonest: dict[str, ExpiringClaim] = {}
+    for claim in claims:
+        known = soonest.get(claim.debtor_code)
+        if known is None or claim.expires_on < known.expires_on:
+            soonest[claim.debtor_code] = claim
+    return soonest
 
 
 def worklist(session: Session, as_of: date, *, collector: str | None = None,
-             limitation_days_left: Mapping[str, int] | None = None) -> list[WorkRow]:
+             rest_days: RestDayCalendar | None = None) -> list[WorkRow]:
     """Every debtor with something overdue (of one collector, if named), most worth acting on first.
 
-    `limitation_days_left` (debtor code -> days until its earliest claim's limitation period ends) raises the
-    urgency; the legal area's `expiring_claims` supplies it.
+    A claim whose limitation period ends within 180 days raises the debtor's urgency, and the row says when
+    and in which band (30/90/180 days) it expires.
     """
+    expiring = soonest_claims(expiring_claims(session, as_of, WATCH_DAYS, rest_days=rest_days))
     seen = outlook(session, as_of, collector=collector)
     overdue = [p for p in seen.positions if p.overdue > 0 and p.oldest_due is not None]
     ids = sorted({p.debtor_id for p in overdue})
@@ -64,10 +79,11 @@ def worklist(session: Session, as_of: date, *, collector: str | None = None,
                       if r.contact_id in by_id and (by_id[r.contact_id].mobile or by_id[r.contact_id].phone)), None)
         last = contacted.get(p.debtor_id)
         oldest = (as_of - p.oldest_due).days if p.oldest_due else 0
+        claim = expiring.get(p.code)
         signals = WorkSignals(p.overdue, oldest, seen.broken.get(p.code, 0),
-                              (as_of - last).days if last else None,
-                              (limitation_days_left or {}).get(p.code))
+                              (as_of - last).days if last else None, claim.days_left if claim else None)
         rows.append(WorkRow(p.code, p.name, p.collector, p.currency, p.overdue, oldest, signals.broken_promises,
                             signals.days_since_contact, p.level, next_action, first.name if first else None,
-                            (first.mobile or first.phone) if first else None, work_value(signals)))
+                            (first.mobile or first.phone) if first else None, work_value(signals),
+                            claim.expires_on if claim else None, claim.band if claim else None))
     return sorted(rows, key=lambda r: (-r.value, r.debtor, r.currency))
