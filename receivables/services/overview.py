@@ -146,6 +146,7 @@ class DebtorList:
     statuses: list[str]
     segments: list[str]
     buckets: tuple[str, ...]
+    collectors: list[str]
 
 
 def debtor_list(session: Session, as_of: date, criteria: DebtorFilter, cache: LedgerCache, *, sort: str,
@@ -155,7 +156,7 @@ def debtor_list(session: Session, as_of: date, criteria: DebtorFilter, cache: Le
     everyone = cache.debtor_rows(session, as_of)
     page_rows = everyone.page(matching_debtor_ids(session, criteria), criteria.bucket, sort=sort,
                               descending=descending, page=page, per_page=per_page)
-    return DebtorList(page_rows, everyone.statuses, everyone.segments, BUCKETS)
+    return DebtorList(page_rows, everyone.statuses, everyone.segments, BUCKETS, everyone.collectors)
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,9 @@ class DebtorPage:
     disputes: tuple[DisputeView, ...]
     letters: tuple[LetterLine, ...]
     held_items: frozenset[str]
+    risk_flag: bool = False
+    risk_flagged_on: date | None = None
+    collector: str | None = None
 
 
 def debtor_overview(session: Session, code: str, as_of: date) -> DebtorPage:
@@ -199,4 +203,5 @@ def debtor_overview(session: Session, code: str, as_of: date) -> DebtorPage:
                       tuple(list_promises(session, as_of, code=code)),
                       organization_map(session, code, ESCALATION_ROLES),
                       tuple(list_disputes(session, as_of, code=code)),
-                      tuple(LetterLine(*row) for row in letters), frozenset(held.scalars()))
+                      tuple(LetterLine(*row) for row in letters), frozenset(held.scalars()),
+                      bool(debtor.risk_flag), debtor.risk_flagged_on, debtor.collector)

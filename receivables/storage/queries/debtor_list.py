@@ -36,6 +36,8 @@ class DebtorListRow:
     oldest_due: date | None
     bucket: str | None
     debtor_id: int = 0
+    collector: str | None = None
+    risk_flag: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,7 @@ class DebtorFilter:
     bucket: str = ""
     status: str = ""
     segment: str = ""
+    collector: str = ""
 
 
 def _like(text: str) -> str:
@@ -83,6 +86,8 @@ class DebtorMaster:
     segment: str | None
     status: str
     on_hold: bool
+    collector: str | None = None
+    risk_flag: bool = False
 
 
 def open_positions(session: Session, as_of: date) -> dict[int, tuple[Position, ...]]:
@@ -104,9 +109,9 @@ def open_positions(session: Session, as_of: date) -> dict[int, tuple[Position, .
 
 def debtor_masters(session: Session) -> list[DebtorMaster]:
     """Every debtor's listed fields, in one statement."""
-    return [DebtorMaster(*row[:6], bool(row[6])) for row in session.execute(
+    return [DebtorMaster(*row[:6], bool(row[6]), row[7], bool(row[8])) for row in session.execute(
         select(Debtor.id, Debtor.code, Debtor.name, Debtor.credit_code, Debtor.segment, Debtor.status,
-               Debtor.on_hold))]
+               Debtor.on_hold, Debtor.collector, Debtor.risk_flag))]
 
 
 def matching_debtor_ids(session: Session, criteria: DebtorFilter) -> set[int] | None:
@@ -124,6 +129,8 @@ def matching_debtor_ids(session: Session, criteria: DebtorFilter) -> set[int] | 
         conditions.append(Debtor.status == criteria.status)
     if criteria.segment:
         conditions.append(Debtor.segment == criteria.segment)
+    if criteria.collector:
+        conditions.append(Debtor.collector == criteria.collector)
     if not conditions:
         return None
     return set(session.execute(select(Debtor.id).where(*conditions)).scalars())
@@ -146,15 +153,17 @@ class DebtorRows:
             held = positions.get(d.id, ())
             if not held:
                 rows.append(DebtorListRow(d.code, d.name, d.credit_code, d.segment, d.status, d.on_hold,
-                                          None, None, None, None, None, d.id))
+                                          None, None, None, None, None, d.id, d.collector, d.risk_flag))
             for p in held:
                 bucket = aging_bucket(days_past_due(p.oldest_due, as_of)) if p.oldest_due is not None else None
                 rows.append(DebtorListRow(d.code, d.name, d.credit_code, d.segment, d.status, d.on_hold,
-                                          p.currency, p.open_amount, p.overdue, p.oldest_due, bucket, d.id))
+                                          p.currency, p.open_amount, p.overdue, p.oldest_due, bucket, d.id,
+                                          d.collector, d.risk_flag))
         rows.sort(key=lambda r: (r.code, r.currency or ""))
         self.rows = rows
         self.statuses = sorted({d.status for d in rows if d.status})
         self.segments = sorted({d.segment for d in rows if d.segment})
+        self.collectors = sorted({d.collector for d in rows if d.collector})
         self._orders: dict[tuple[str, bool], list[DebtorListRow]] = {}
 
     def ordered(self, sort: str, descending: bool) -> list[DebtorListRow]:

@@ -73,12 +73,13 @@ def signed_in(web_app: FastAPI) -> Iterator[SignIn]:
 
 
 @pytest.fixture
-def bearer(web_app: FastAPI) -> Callable[[str], dict[str, str]]:
-    """bearer(role) -> headers with a fresh API token of that role."""
+def bearer(web_app: FastAPI) -> Callable[..., dict[str, str]]:
+    """bearer(role[, name]) -> headers with a fresh API token of that role (named `name`, else a unique name)."""
     runtime = web_app.state.web.runtime
 
-    def headers(role: str) -> dict[str, str]:
+    def headers(role: str, name: str | None = None) -> dict[str, str]:
         with unit_of_work(runtime.sessions) as session:
-            token = create_token(session, f"erp-{role}-{len(session.info)}-{id(object())}", role, actor="test")
+            token = create_token(session, name or f"erp-{role}-{len(session.info)}-{id(object())}", role,
+                                 actor="test")
         return {"Authorization": f"Bearer {token}"}
     return headers

@@ -201,3 +201,39 @@ def test_bad_contracts_name_the_field_and_viewers_cannot_post(anonymous: TestCli
     assert anonymous.post("/api/v1/contracts", json=_contract(code), headers=bearer("viewer")).status_code == 403
     missing = anonymous.get("/api/v1/contracts", params={"debtor": "NO-SUCH"}, headers=headers)
     assert missing.status_code == 404
+
+
+def test_a_project_manager_sees_only_the_contracts_they_manage(anonymous: TestClient, bearer, web_app) -> None:
+    from sqlalchemy import insert as sql_insert, select as sql_select
+
+    from receivables.storage.schema import Contract, Debtor
+    from receivables.storage.schema.projects import ConstructionProject
+
+    headers = bearer("finance")
+    code = anonymous.get("/api/v1/debtors", params={"per_page": 1}, headers=headers).json()["rows"][0]["code"]
+    for number in ("HT-PM-MINE", "HT-PM-OTHER"):
+        anonymous.post("/api/v1/contracts", json=_contract(code, number), headers=headers)
+    with web_app.state.web.runtime.sessions.begin() as session:
+        ids = dict(session.execute(sql_select(Contract.number, Contract.id).join(Debtor, Debtor.id == Contract.debtor_id)
+                                   .where(Debtor.code == code)).all())
+        for number, manager in (("HT-PM-MINE", "pm-api"), ("HT-PM-OTHER", "someone-else")):
+            session.execute(sql_insert(ConstructionProject).values(contract_id=ids[number], project_manager=manager,
+                                                                   retention_rate=3, defect_liability_months=24))
+    mine = anonymous.get("/api/v1/contracts", params={"debtor": code}, headers=bearer("project_manager", "pm-api"))
+    assert [r["number"] for r in mine.json()["rows"]] == ["HT-PM-MINE"]
+    everyone = anonymous.get("/api/v1/contracts", params={"debtor": code}, headers=headers).json()["rows"]
+    assert {"HT-PM-MINE", "HT-PM-OTHER"} <= {r["number"] for r in everyone}
+
+
+def test_the_debtor_list_filters_by_collector(anonymous: TestClient, bearer, web_app) -> None:
+    from sqlalchemy import update as sql_update
+
+    from receivables.storage.schema import Debtor
+
+    headers = bearer("viewer")
+    codes = [r["code"] for r in anonymous.get("/api/v1/debtors", params={"per_page": 3, "sort": "code",
+                                                                         "desc": "false"}, headers=headers).json()["rows"]]
+    with web_app.state.web.runtime.sessions.begin() as session:
+        session.execute(sql_update(Debtor).where(Debtor.code.in_(codes[:2])).values(collector="小李"))
+    rows = _all_debtor_rows(anonymous, headers, collector="小李")
+    assert sorted({r["code"] for r in rows}) == sorted(codes[:2])

@@ -133,3 +133,20 @@ def test_a_viewer_can_change_nothing_on_the_debtor_page(web_app, signed_in) -> N
                        ("/contacts", {"name": "x", "role": "finance"}),
                        ("/disputes", {"items": number, "reason": "x"})):
         assert _post(client, code, path, data).status_code == 403, path
+
+
+def test_the_debtor_page_shows_the_risk_flag_and_the_collector(web_app, signed_in) -> None:
+    from datetime import date
+
+    from sqlalchemy import update
+
+    code, _, _ = _debtor_with_contacts_and_items(web_app)
+    with web_app.state.web.runtime.sessions.begin() as session:
+        session.execute(update(Debtor).where(Debtor.code == code).values(
+            risk_flag=True, risk_flagged_on=date(2026, 6, 1), collector="小李"))
+    page = signed_in("viewer").get(f"/debtors/{code}").text
+    header = page[page.index("<h1>"):page.index("</h1>")]
+    assert "Risk" in header and "2026-06-01" in header
+    assert "小李" in page
+    listing = signed_in("viewer").get("/debtors", params={"collector": "小李"}).text
+    assert f'href="/debtors/{code}"' in listing and listing.count('<tr>') >= 1
