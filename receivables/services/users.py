@@ -133,6 +133,51 @@ def disable_user(session: Session, name: str, *, actor: str) -> None:
     audit.record(session, actor, "user.disable", "user", name, before={"active": True}, after={"active": False})
 
 
+def enable_user(session: Session, name: str, *, actor: str) -> None:
+    """A disabled user may sign in again (with their old password)."""
+    user = _find(session, name)
+    if user.active:
+        return
+    user.active = True
+    audit.record(session, actor, "user.enable", "user", name, before={"active": False}, after={"active": True})
+
+
+def set_role(session: Session, name: str, role: str, *, actor: str) -> Identity:
+    """Give the user another role; the last active administrator keeps theirs, so someone can still administer."""
+    user = _find(session, name)
+    check_role(role)
+    if user.role == role:
+        return _identity(user)
+    if user.role == "admin" and user.active and _active_admins(session) <= 1:
+        raise UserRefused(f"{name!r} is the only active administrator; make another user admin first")
+    before, user.role = user.role, role
+    audit.record(session, actor, "user.role", "user", name, before={"role": before}, after={"role": role})
+    return _identity(user)
+
+
+def _active_admins(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(User)
+                               .where(User.role == "admin", User.active.is_(True))).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user as the administration page lists them."""
+
+    name: str
+    role: str
+    active: bool
+    locale: str
+    created_at: datetime
+
+
+def list_accounts(session: Session) -> list[Account]:
+    """Every user, active or not, by name."""
+    rows = session.execute(select(User.name, User.role, User.active, User.locale, User.created_at)
+                           .order_by(User.name))
+    return [Account(*row) for row in rows]
+
+
 def set_locale(session: Session, user_id: int, locale: str) -> None:
     """The language the user's pages are shown in."""
     if locale not in LOCALES:
