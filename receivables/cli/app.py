@@ -5,18 +5,21 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import TYPE_CHECKING, NoReturn, Optional
 
 import typer
-from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from receivables.bootstrap import Runtime, start
-from receivables.cli.output import UserError, error_console
-from receivables.config import ConfigError, Settings, load_settings
-from receivables.services.errors import Refused
-from receivables.services.setup import require_current_schema
-from receivables.storage.blobs import BlobError
-from receivables.storage.database import DatabaseUnavailable
+from receivables.cli.output import error_console
+from receivables.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from receivables.bootstrap import Runtime
+
+# Start-up rule for every module under receivables/cli: import at module level only typer, rich, the standard
+# library, receivables.config, receivables.cli.output/options and receivables.domain; import services,
+# storage, SQLAlchemy, files, letters, reportlab, openpyxl, fastapi... inside the command function that
+# uses them. Every command pays for what any area imports at module level (`_register` loads them all),
+# and `aging` must answer in under 3 s. tests/e2e/cli/test_cli_startup.py checks it.
 
 app = typer.Typer(
     name="receivables",
@@ -36,6 +39,9 @@ class CliState:
     runtime: Runtime | None = field(default=None)
 
     def open(self, *, require_schema: bool = True) -> Runtime:
+        from receivables.bootstrap import start
+        from receivables.services.setup import require_current_schema
+
         if self.runtime is None:
             self.runtime = start(self.settings)
         if require_schema:
@@ -69,6 +75,7 @@ def state(ctx: typer.Context) -> CliState:
 def _register() -> None:
     from receivables.cli import (calc, cases, companies, contacts, dunning, followup, holidays, ledger, legal, projects,
                                  rates, reconcile, scheduler, statements, web)
+    from receivables.cli import links
 
     ledger.register(app)
     companies.register(app)
@@ -78,7 +85,7 @@ def _register() -> None:
     followup.register(app)
     holidays.register(app)
     web.register(app)
-    for area in (dunning, statements, reconcile, scheduler, projects, legal, cases):
+    for area in (dunning, statements, reconcile, scheduler, projects, legal, cases, links):
         area.register(app)
     from receivables.cli import letters_issue
     from receivables.cli.letters import letters_app
@@ -87,13 +94,17 @@ def _register() -> None:
     app.add_typer(letters_app, name="letters", help="Letter templates: list, check, preview, issue. 函件模板。")
 
 
-USER_ERRORS: tuple[type[BaseException], ...] = (UserError, ConfigError, DatabaseUnavailable, Refused, BlobError)
+# Errors reported as one line, by module and name: looked up only if their module was loaded (an error
+# cannot come from a module that never ran), so that start-up imports none of them.
+USER_ERRORS: tuple[tuple[str, str], ...] = (
+    ("receivables.cli.output", "UserError"), ("receivables.config", "ConfigError"),
+    ("receivables.storage.database", "DatabaseUnavailable"), ("receivables.services.errors", "Refused"),
+    ("receivables.storage.blobs", "BlobError"), ("letters.errors", "LetterError"),
+)
 
 
-def _letters_errors() -> tuple[type[BaseException], ...]:
-    """The letters package's errors, if a command loaded it (it is imported only when needed)."""
-    loaded = sys.modules.get("letters.errors")
-    return (loaded.LetterError,) if loaded is not None else ()
+def _loaded(errors: tuple[tuple[str, str], ...]) -> tuple[type[BaseException], ...]:
+    return tuple(getattr(sys.modules[module], name) for module, name in errors if module in sys.modules)
 
 
 def _say(message: str) -> None:
@@ -109,21 +120,26 @@ def main(argv: list[str] | None = None) -> None:
     _register()
     try:
         app(args=argv, prog_name="receivables")
-    except USER_ERRORS + _letters_errors() as exc:
-        _say(str(exc))
-        sys.exit(1)
-    except OperationalError as exc:
-        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
-        _say(f"database error: {reason}")
-        sys.exit(1)
-    except SQLAlchemyError as exc:
-        _say(f"database error: {str(exc).splitlines()[0]}")
-        sys.exit(1)
     except KeyboardInterrupt:
         _say("interrupted; the current transaction was rolled back")
         sys.exit(130)
-    except Exception as exc:  # a bug: still one line, with a way to see the traceback
-        if os.environ.get("RECEIVABLES_DEBUG"):
-            raise
-        _say(f"internal error ({type(exc).__name__}: {exc}); set RECEIVABLES_DEBUG=1 to see the traceback")
+    except Exception as exc:
+        _fail(exc)
+
+
+def _fail(exc: Exception) -> NoReturn:
+    if isinstance(exc, _loaded(USER_ERRORS)):
+        _say(str(exc))
         sys.exit(1)
+    database = sys.modules.get("sqlalchemy.exc")
+    if database is not None and isinstance(exc, database.OperationalError):
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc).splitlines()[0]
+        _say(f"database error: {reason}")
+        sys.exit(1)
+    if database is not None and isinstance(exc, database.SQLAlchemyError):
+        _say(f"database error: {str(exc).splitlines()[0]}")
+        sys.exit(1)
+    if os.environ.get("RECEIVABLES_DEBUG"):  # a bug: still one line, with a way to see the traceback
+        raise exc
+    _say(f"internal error ({type(exc).__name__}: {exc}); set RECEIVABLES_DEBUG=1 to see the traceback")
+    sys.exit(1)

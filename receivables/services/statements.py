@@ -23,6 +23,7 @@ from receivables.domain.statements import (
     period_due,
     statement_of_account,
 )
+from receivables.services.debtor_links import link_for_mail, mail_paragraph
 from receivables.services.errors import Refused, UnknownRecord
 from receivables.services.letters import (
     _creditor,
@@ -250,8 +251,10 @@ _BODIES = {
 }
 
 
-def statement_mail(letter: Letter, files: Mapping[str, bytes], to: Sequence[str], cc: Sequence[str]) -> OutgoingMail:
-    """The e-mail for a stored statement: subject and body in the letter's language, its files attached."""
+def statement_mail(letter: Letter, files: Mapping[str, bytes], to: Sequence[str], cc: Sequence[str],
+                   link: str | None = None) -> OutgoingMail:
+    """The e-mail for a stored statement: subject and body in the letter's language, its files attached, and
+    the debtor's personal link when there is one."""
     data = letter.data
     locale = letter.locale if letter.locale in _SUBJECTS else "en"
     contact = data.get("contact", {})
@@ -263,8 +266,11 @@ def statement_mail(letter: Letter, files: Mapping[str, bytes], to: Sequence[str]
     stem = f"{letter.title}-{letter.number}"
     attachments = tuple(Attachment(f"{stem}.{fmt}", _MEDIA_TYPES.get(fmt, "application/octet-stream"), content)
                         for fmt, content in sorted(files.items()))
+    body = _BODIES[locale].format(**values).rstrip() + "\n"
+    if link:
+        body += "\n" + mail_paragraph(link, locale) + "\n"
     return OutgoingMail(to=tuple(to), cc=tuple(a for a in cc if a not in to), subject=_SUBJECTS[locale].format(**values),
-                        body=_BODIES[locale].format(**values).rstrip() + "\n", attachments=attachments)
+                        body=body, attachments=attachments)
 
 
 def finance_email(session: Session, debtor_id: int) -> str | None:
@@ -278,8 +284,12 @@ def finance_email(session: Session, debtor_id: int) -> str | None:
 
 def send_statement(session: Session, statement_id: int, *, smtp: SmtpSettings, blobs: BlobStore, actor: str,
                    cc: Sequence[str] = (), clock: Callable[[], datetime] = utc_now,
-                   send: Callable[[SmtpSettings, OutgoingMail], str] = send_mail) -> SendOutcome:
+                   send: Callable[[SmtpSettings, OutgoingMail], str] = send_mail,
+                   public_url: str | None = None) -> SendOutcome:
     """E-mail one statement to the debtor's finance contact and record the attempt as a delivery.
+
+    With a public address (`public_url`, default env RECEIVABLES_PUBLIC_URL) the e-mail carries a fresh
+    personal link to this statement (receivables.services.debtor_links).
 
     The delivery says `sent` only when the server accepted the message (`send` returned its Message-ID);
     a refusal after every retry is recorded as `failed` with the server's answer, and nothing is sent.
@@ -299,7 +309,9 @@ def send_statement(session: Session, statement_id: int, *, smtp: SmtpSettings, b
     else:
         hashes = dict(session.execute(select(LetterFile.format, LetterFile.sha256)
                                       .where(LetterFile.letter_id == letter.id)).all())
-        mail = statement_mail(letter, {fmt: blobs.get(sha) for fmt, sha in hashes.items()}, [recipient], cc)
+        link = link_for_mail(session, debtor.code, statement_id=statement.id, as_of=clock().date(), actor=actor,
+                             base_url=os.environ.get("RECEIVABLES_PUBLIC_URL") if public_url is None else public_url)
+        mail = statement_mail(letter, {fmt: blobs.get(sha) for fmt, sha in hashes.items()}, [recipient], cc, link)
         try:
             message_id = send(smtp, mail)
         except Refused as failure:  # MailFailed, or an address the message cannot carry
