@@ -19,21 +19,12 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.bench_ledger import AS_OF, OUT, best_of, run
+from benchmarks.bench_ledger import AS_OF, best_of
+from benchmarks.large_demo import large_demo_copy
 
 
 def prepare() -> dict[str, str]:
-    source, home = OUT / "large" / "receivables.sqlite", OUT / "dunning"
-    env = {**os.environ, "RECEIVABLES_HOME": str(home),
-           "RECEIVABLES_DATABASE_URL": f"sqlite:///{home / 'receivables.sqlite'}"}
-    if not (home / "receivables.sqlite").exists():
-        if not source.exists():
-            large = {**env, "RECEIVABLES_HOME": str(OUT / "large"), "RECEIVABLES_DATABASE_URL": f"sqlite:///{source}"}
-            print(f"loading the large demo: {run(['demo', '--size', 'large', '--as-of', AS_OF], large)}")
-        home.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, home / "receivables.sqlite")
-    subprocess.run(["receivables", "init", "--company", "Benchmark Co."], env=env, check=True, capture_output=True)
-    return env
+    return large_demo_copy("dunning")
 
 
 def main() -> None:

@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks.bench_ledger import AS_OF, OUT, run  # noqa: E402
+from benchmarks.bench_ledger import OUT  # noqa: E402
+from benchmarks.large_demo import large_demo_copy  # noqa: E402
 
 PASSWORD = "bench-password-not-secret"
 
@@ -39,11 +40,13 @@ def _free_port() -> int:
 
 
 def _ready_demo(env: dict[str, str], name: str) -> None:
-    probe = subprocess.run(["receivables", "debtor", "show", "D00001", "--format", "json"], env=env,
-                           capture_output=True, text=True)
-    if probe.returncode != 0:
-        print(f"{name}: loading the large demo (20,000 debtors, 1,000,000 receivables) ...", flush=True)
-        print(f"{name}: demo loaded: {run(['demo', '--size', 'large', '--as-of', AS_OF], env)}")
+    if name == "postgresql":
+        subprocess.run(["receivables", "init"], env=env, check=True, capture_output=True)  # upgrade, keep data
+        probe = subprocess.run(["receivables", "debtor", "show", "D00001", "--format", "json"], env=env,
+                               capture_output=True, text=True)
+        if probe.returncode != 0:
+            print(f"{name}: loading the large demo (20,000 debtors, 1,000,000 receivables) ...", flush=True)
+            subprocess.run(["receivables", "demo", "--size", "large", "--as-of", "2026-11-29"], env=env, check=True)
     subprocess.run(["receivables", "user", "add", "bench-viewer", "--role", "viewer", "--password-stdin"],
                    input=PASSWORD + "\n", env=env, capture_output=True, text=True)  # exists after the first run
 
@@ -124,18 +127,22 @@ def _summary(values: list[float]) -> str:
     return f"median {statistics.median(ordered):.1f} ms, p95 {p95:.1f} ms, max {ordered[-1]:.1f} ms"
 
 
-def bench(name: str, url: str, workers: int, clients: int, seconds: float) -> None:
-    env = {**os.environ, "RECEIVABLES_HOME": str(OUT / "large"), "RECEIVABLES_DATABASE_URL": url,
-           "RECEIVABLES_SECRET_KEY": "bench-" + "k" * 40, "RECEIVABLES_USER": "bench"}
+def bench(name: str, url: str | None, workers: int, clients: int, seconds: float) -> None:
+    base_env = large_demo_copy("web") if url is None else {**os.environ, "RECEIVABLES_HOME": str(OUT / "web-pg"),
+                                                             "RECEIVABLES_DATABASE_URL": url}
+    env = {**base_env, "RECEIVABLES_SECRET_KEY": "bench-" + "k" * 40, "RECEIVABLES_USER": "bench"}
     _ready_demo(env, name)
     token = _token(env)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     server = _serve(env, port, workers)
     try:
-        with _signed_in(base) as client:
+        client = _signed_in(base)
+        try:
             for path, label in (("/debtors", "debtor list page"), ("/", "dashboard")):
                 print(f"{name}: {label}: server time {_summary(_server_ms(client, path, 20))} (20 requests, warm)")
+        finally:
+            client.close()
         _load(base, token, clients, 3)  # warm every worker's cache
         count, failed, latencies = _load(base, token, clients, seconds)
         print(f"{name}: API debtor list, {clients} clients, {workers} worker(s), {seconds:.0f} s: "
@@ -156,8 +163,7 @@ def main() -> None:
     parser.add_argument("--skip-sqlite", action="store_true")
     args = parser.parse_args()
     if not args.skip_sqlite:
-        bench("sqlite", f"sqlite:///{OUT / 'large' / 'receivables.sqlite'}", args.sqlite_workers, args.clients,
-              args.seconds)
+        bench("sqlite", None, args.sqlite_workers, args.clients, args.seconds)
     if args.postgres:
         bench("postgresql", args.postgres, args.workers, args.clients, args.seconds)
 

@@ -98,6 +98,7 @@ def execute(ctx: typer.Context, run_id: int = typer.Argument(..., metavar="RUN",
                           cli.settings.user_templates_dir, tuple(f.strip() for f in formats.split(",") if f.strip()),
                           workers, batch=batch)
         result = execute_run(runtime.sessions, run_id, actor=cli.actor, deps=deps, smtp=smtp,
+                             public_url=os.environ.get("RECEIVABLES_PUBLIC_URL"),
                              progress=lambda what, done, total: bar.update(task, description=what, completed=done,
                                                                            total=total))
     if output is OutputFormat.json:

@@ -24,6 +24,7 @@ from letters import TemplateCatalog
 from receivables.domain.money import ZERO, format_amount
 from receivables.services.dunning.runs import RunRefused, find_run
 from receivables.services.dunning.special_steps import RETENTION_STEP, retention_letter_extra
+from receivables.services.debtor_links import link_for_mail, mail_paragraph
 from receivables.services.errors import Refused
 from receivables.services.letters import issue_letters
 from receivables.services.users import require_role
@@ -252,7 +253,8 @@ def email_text(step: Step, creditor: str, items: Sequence[tuple[str, date, Decim
     return subject, body
 
 
-def _emails(sessions: sessionmaker[Session], steps: Sequence[Step], actor: str, smtp: Any) -> tuple[int, int, list[str]]:
+def _emails(sessions: sessionmaker[Session], steps: Sequence[Step], actor: str, smtp: Any,
+            public_url: str | None = None) -> tuple[int, int, list[str]]:
     sent, queued, failed = 0, 0, []
     with unit_of_work(sessions) as session:
         contacts = _contacts(session, steps)
@@ -276,20 +278,24 @@ def _emails(sessions: sessionmaker[Session], steps: Sequence[Step], actor: str, 
                     _stepped(session, step, actor)
                     queued += 1
             continue
+        link_paragraph: str | None = None
         for contact_id, address in addresses:
             part = f"email:{contact_id}"
             with unit_of_work(sessions) as session:
                 if _existing(session, [step.key(part)]):
                     continue
+                if link_paragraph is None:  # one personal link per step, made with its first e-mail
+                    url = link_for_mail(session, step.debtor, as_of=step.as_of, actor=actor, base_url=public_url)
+                    link_paragraph = f"\n\n{mail_paragraph(url, step.locale)}" if url else ""
                 row = _action(session, step, part, "email", "queued" if smtp is None else "sending", actor,
-                              recipient=address, subject=subject, body=body,
+                              recipient=address, subject=subject, body=body + link_paragraph,
                               note=None if smtp is not None else "SMTP not configured: queued")
                 _stepped(session, step, actor)
                 action_id = row.id
             if smtp is None:
                 queued += 1
                 continue
-            sent_ok, message_id, why = _send(smtp, address, subject, body)
+            sent_ok, message_id, why = _send(smtp, address, subject, body + (link_paragraph or ""))
             with unit_of_work(sessions) as session:
                 session.execute(update(DunningAction).where(DunningAction.id == action_id).values(
                     status="sent" if sent_ok else "failed", message_id=message_id, note=why))
@@ -332,8 +338,11 @@ def _tasks(sessions: sessionmaker[Session], steps: Sequence[Step], actor: str) -
 
 
 def execute_run(sessions: sessionmaker[Session], run_id: int, *, actor: str, deps: LetterDeps, smtp: Any = None,
-                progress: Progress | None = None) -> Execution:
-    """Carry out the run's approved proposals; safe to repeat, and to repeat after a crash (see the module)."""
+                progress: Progress | None = None, public_url: str | None = None) -> Execution:
+    """Carry out the run's approved proposals; safe to repeat, and to repeat after a crash (see the module).
+
+    With `public_url` (the application's address as debtors reach it) each e-mail carries the debtor's
+    personal link, made once per step."""
     with unit_of_work(sessions) as session:
         run = find_run(session, run_id)
         if run.status == "superseded":
@@ -353,7 +362,7 @@ def execute_run(sessions: sessionmaker[Session], run_id: int, *, actor: str, dep
         by_action[step.action].append(step)
     letters, failed = _letters(sessions, by_action["letter"], actor, deps, progress)
     lawyer, lawyer_failed = _lawyer_letters(sessions, by_action["lawyer_letter"], actor, deps)
-    sent, queued, mail_failed = _emails(sessions, by_action["email"], actor, smtp)
+    sent, queued, mail_failed = _emails(sessions, by_action["email"], actor, smtp, public_url)
     tasks = _tasks(sessions, by_action["call_task"] + by_action["legal_referral"], actor)
     with unit_of_work(sessions) as session:
         done_parts = dict(session.execute(select(DunningAction.proposal_id, func.count())

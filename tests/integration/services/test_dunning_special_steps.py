@@ -127,3 +127,21 @@ def test_the_worklist_shows_when_and_in_which_band_a_claim_expires(sessions: ses
         rows = {r.debtor: r for r in worklist(session, AS_OF)}
     assert (rows["E1"].limitation_expires_on, rows["E1"].limitation_band) == (date(2026, 12, 21), 30)
     assert rows["L1"].limitation_expires_on is None
+
+
+def test_a_reminder_email_carries_the_debtors_personal_link_when_the_application_is_reachable(
+        sessions: sessionmaker[Session], tmp_path: Path) -> None:
+    from receivables.storage.schema.debtor_links import DebtorLink
+    from receivables.storage.schema.dunning import DunningAction
+
+    build(sessions)
+    with unit_of_work(sessions) as session:
+        run = propose(session, AS_OF, actor="fin").run
+        approve(session, run, actor="fin", exclude=["W1"])  # type: ignore[arg-type]
+    execute_run(sessions, run, actor="fin", deps=_deps(tmp_path),  # type: ignore[arg-type]
+                public_url="https://ar.example.cn")
+    with sessions() as session:
+        email = session.execute(select(DunningAction).where(DunningAction.kind == "email")).scalar_one()
+        links = session.execute(select(DebtorLink.debtor_id).join(Debtor, Debtor.id == DebtorLink.debtor_id)
+                                .where(Debtor.code == "R1")).all()
+    assert "https://ar.example.cn/d/" in (email.body or "") and len(links) == 1
