@@ -24,15 +24,39 @@ def _alembic_config() -> Config:
     return config
 
 
-def upgrade_schema(engine: Engine) -> tuple[str | None, str]:
-    """Bring the schema to the newest revision; returns (revision before, revision after)."""
+class UpgradeBroke(RuntimeError):
+    """An upgrade left rows pointing at missing rows; it was rolled back."""
+
+
+def upgrade_schema(engine: Engine, revision: str = "head") -> tuple[str | None, str]:
+    """Bring the schema to the newest revision (or `revision`); returns (revision before, revision after).
+
+    On SQLite, altering a table rebuilds it (copy, drop, rename); with foreign keys enforced, dropping a
+    table that other rows point at fails. So the upgrade runs with enforcement off, checks every reference
+    before committing, and turns enforcement back on (a PRAGMA that SQLite ignores inside a transaction).
+    """
     from alembic import command
 
     config = _alembic_config()
     before = current_revision(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+    with engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
+        try:
+            with connection.begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise UpgradeBroke(f"the upgrade left {len(broken)} row(s) pointing at missing rows "
+                                           f"(first: table {broken[0][0]}, row {broken[0][1]}); nothing was changed")
+        finally:
+            if sqlite:
+                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                connection.commit()
     return before, current_revision(engine) or ""
 
 

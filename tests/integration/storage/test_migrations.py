@@ -62,3 +62,31 @@ def test_the_release_head_revision_is_the_newest_migration_script():
     from receivables.storage.schema_version import alembic_head_revision
 
     assert head_revision() == alembic_head_revision()
+
+
+def test_a_populated_database_of_an_older_release_upgrades_keeping_its_rows(database_url: str) -> None:
+    """Later migrations rebuild tables that other rows point at (SQLite alters by copying the table)."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        upgrade_schema(engine, "0005")
+        with engine.begin() as connection:
+            connection.execute(text("INSERT INTO company (id, name, jurisdiction, is_default) "
+                                    "VALUES (1, '华建工程有限公司', 'CN', true)"))
+            connection.execute(text("INSERT INTO debtor (id, code, name, status, on_hold, reconciliation_frequency) "
+                                    "VALUES (7, 'D7', '甲公司', 'active', false, 'none')"))
+            connection.execute(text("INSERT INTO contact (id, debtor_id, name, role, stance, decision_maker, active, "
+                                    "is_primary) VALUES (3, 7, '王会计', 'finance', 'unknown', false, true, false)"))
+            connection.execute(text("INSERT INTO contract (id, company_id, debtor_id, number, kind, currency) "
+                                    "VALUES (5, 1, 7, 'HT-1', 'sale', 'CNY')"))
+        before, after = upgrade_schema(engine)
+        assert (before, after) == ("0005", head_revision())
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT d.code, c.name, k.number FROM debtor d JOIN contact c ON "
+                                           "c.debtor_id = d.id JOIN contract k ON k.debtor_id = d.id")).all() == [
+                ("D7", "王会计", "HT-1")]
+            if engine.dialect.name == "sqlite":  # enforcement is back on after the upgrade
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    finally:
+        engine.dispose()
