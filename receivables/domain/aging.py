@@ -102,9 +102,11 @@ def build_aging_report(as_of: date, by: str, rows: Iterable[AgingRow]) -> AgingR
     Rows are ordered by currency, then largest total first, then key, so output is reproducible.
     """
     ordered = sorted(rows, key=lambda r: (r.currency, -r.total, r.key))
-    totals: dict[str, AgingTotals] = {}
-    for currency in sorted({r.currency for r in ordered}):
-        per_bucket = {label: sum((r.buckets[label] for r in ordered if r.currency == currency), ZERO)
-                      for label in BUCKETS}
-        totals[currency] = AgingTotals(sum(per_bucket.values(), ZERO), per_bucket)
+    sums: dict[str, list[Decimal]] = {}
+    for row in ordered:  # one pass over the rows: a report has tens of thousands
+        running = sums.setdefault(row.currency, [ZERO] * len(BUCKETS))
+        for position, label in enumerate(BUCKETS):
+            running[position] += row.buckets[label]
+    totals = {currency: AgingTotals(sum(running, ZERO), dict(zip(BUCKETS, running)))
+              for currency, running in sums.items()}
     return AgingReport(as_of, by, tuple(ordered), totals)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Column, Date, Dialect, MetaData, Select, Table, and_, func, select
@@ -12,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from receivables.storage.types import Amount, to_cents
+from receivables.storage.types import Amount
 
 
 def insert_new_only(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
@@ -43,11 +45,22 @@ def _execute_many(session: Session, statement: Any, table: Table, rows: Sequence
     dialect = connection.dialect
     keys = list(rows[0])
     compiled = statement.compile(dialect=dialect, column_keys=keys)
-    columns = {}
+    columns: dict[str, list[Any]] = {}
+    converted: list[tuple[list[Any], str, list[Any]]] = []  # (values, column type, bound values)
     for key in keys:
         values = [row[key] for row in rows]
-        processor = _bulk_processor(table.c[key].type, dialect, nullable=None in values)
+        column_type = table.c[key].type
+        type_name = repr(column_type)
+        # A column holding the very same objects as an earlier one of its type (an item's open amount
+        # is its amount when it is imported) is bound once.
+        same = next((bound for earlier, earlier_type, bound in converted
+                     if earlier_type == type_name and all(map(operator.is_, earlier, values))), None)
+        if same is not None:
+            columns[key] = same
+            continue
+        processor = _bulk_processor(column_type, dialect, nullable=None in values)
         columns[key] = list(map(processor, values)) if processor else values
+        converted.append((values, type_name, columns[key]))
     params: list[Any]
     if compiled.positional:
         params = list(zip(*(columns[name] for name in compiled.positiontup or ())))
@@ -63,12 +76,20 @@ def _bulk_processor(column_type: TypeEngine[Any], dialect: Dialect, *,
     if dialect.name == "sqlite":
         direct: Callable[[Any], Any] | None = None
         if isinstance(column_type, Amount):
-            direct = to_cents
+            direct = _cents
         elif isinstance(column_type, Date):
             direct = date.isoformat  # the storage format of SQLAlchemy's SQLite DATE (tested)
         if direct is not None:
             return _none_kept(direct) if nullable else direct
     return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _cents(amount: Decimal) -> int:
+    """`storage.types.to_cents` without its int-to-Decimal comparison (a tenth of a bulk load's binding)."""
+    cents = amount.scaleb(2)
+    if cents.to_integral_value() != cents:
+        raise ValueError(f"amount {amount} has more than two decimals")
+    return int(cents)
 
 
 def _none_kept(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:

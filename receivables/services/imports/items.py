@@ -53,7 +53,7 @@ def parse_item(lookups: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
     due_date = date_cell(cells, "due_date", required=False) if cells.get("due_date") else None
     if due_date is not None and issue_date is not None and due_date < issue_date:
         raise RowRejected("due_date", due_date.isoformat(), f"due before the issue date {issue_date}")
-    return {
+    values = {
         "debtor_id": lookups.debtor_id(cells),
         "company_id": lookups.company_id(cells),
         "number": text_cell(cells, "number", required=True, max_length=64),
@@ -63,10 +63,16 @@ def parse_item(lookups: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
         "amount": amount,
         "currency": currency_cell(cells, default="") if cells.get("currency") else "",
         "contract": text_cell(cells, "contract", max_length=64) if cells.get("contract") else "",
+        "contract_id": None,  # every row has the same keys in the same order (the parser process packs them)
     }
+    if not values["contract"]:
+        # Settled here, in the parser (a second process for large files), rather than by the writer:
+        # only an item naming a contract needs the database for its defaults.
+        _settle_contract_defaults(values, None)
+    return values
 
 
-def _settle_contract_defaults(values: dict[str, Any], contract: Any, row: int) -> None:
+def _settle_contract_defaults(values: dict[str, Any], contract: Any) -> None:
     """Fill due date and currency from the contract; without one, due on issue and in CNY."""
     values["contract_id"] = contract.id if contract is not None else None
     if values["due_date"] is None:
@@ -82,14 +88,15 @@ def write_items(context: ImportContext, pending: Parsed) -> None:
     parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}
     contracts = _contract_terms(context, {(v["debtor_id"], v["contract"]) for _, v in pending if v["contract"]})
     for number, values in pending:
-        contract = contracts.get((values["debtor_id"], values["contract"])) if values["contract"] else None
-        try:
-            if values["contract"] and contract is None:
-                raise RowRejected("contract", values["contract"], "unknown contract number for this debtor")
-            _settle_contract_defaults(values, contract, number)
-        except RowRejected as error:
-            context.reject(number, error)
-            continue
+        if values["contract"]:
+            contract = contracts.get((values["debtor_id"], values["contract"]))
+            try:
+                if contract is None:
+                    raise RowRejected("contract", values["contract"], "unknown contract number for this debtor")
+                _settle_contract_defaults(values, contract)
+            except RowRejected as error:
+                context.reject(number, error)
+                continue
         key = (values["debtor_id"], values["number"])
         if key in parsed:
             context.problem(number, "number", values["number"],

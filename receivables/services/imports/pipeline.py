@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import queue
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -88,6 +87,8 @@ def parse_file(path: Path, columns: Sequence[Column], parse: RowParser, lookups:
     close = getattr(rows, "close", None)
     if close is not None:
         close()
+    import multiprocessing  # here, not at module level: only large files need it, and the CLI starts faster
+
     context = multiprocessing.get_context("fork")
     channel = context.Queue(maxsize=_QUEUED_CHUNKS)
     reader = context.Process(target=_parse_into, args=(channel, path, columns, parse, lookups, size), daemon=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -48,3 +49,29 @@ def test_bulk_insert_skips_existing_keys_and_counts_what_went_in(sessions: sessi
     with sessions() as session:
         amounts = dict(session.execute(select(Receivable.number, Receivable.amount)).all())
         assert amounts == {"A": Decimal("1.00"), "B": Decimal("2.00")}
+
+
+def test_a_column_sharing_objects_with_another_is_bound_once_and_stored_exactly(sessions: sessionmaker[Session]) -> None:
+    shared = Decimal("700.10")
+    with sessions.begin() as session:
+        company, debtor = _ledger(session)
+        rows = [_item(company, debtor, "SAME", "700.10"), _item(company, debtor, "PART", "500.00")]
+        rows[0]["amount"] = rows[0]["open_amount"] = shared  # one object in both columns
+        rows[1]["open_amount"] = Decimal("123.45")  # the other row differs, so the column is bound by itself
+        insert_rows(session, Receivable.__table__, rows)
+    with sessions() as session:
+        stored = {r.number: (r.amount, r.open_amount) for r in session.execute(select(Receivable)).scalars()}
+        assert stored == {"SAME": (Decimal("700.10"), Decimal("700.10")),
+                          "PART": (Decimal("500.00"), Decimal("123.45"))}
+
+
+def test_an_amount_with_more_than_two_decimals_is_refused_by_the_sqlite_bulk_path(
+        sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            pytest.skip("only SQLite binds amounts as cents in the bulk path")
+        company, debtor = _ledger(session)
+        row = _item(company, debtor, "X", "1.00")
+        row["amount"] = row["open_amount"] = Decimal("1.005")
+        with pytest.raises(ValueError, match="1.005 has more than two decimals"):
+            insert_rows(session, Receivable.__table__, [row])
