@@ -28,7 +28,7 @@ from receivables.services.overview import LedgerCache
 from receivables.services.postings import IdempotencyConflict, PostingRefused
 from receivables.services.setup import require_current_schema
 from receivables.storage.database import unit_of_work
-from receivables.web import api, pages
+from receivables.web import admin, api, debtor_portal, pages
 from receivables.web.deps import Caller, Forbidden, NotSignedIn, WebContext, allowed
 from receivables.web.render import render, template_environment
 from receivables.web.security import SessionCodec, load_secret_key
@@ -50,6 +50,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, secret_key
     app.mount("/static", StaticFiles(directory=str(files("receivables.web") / "static")), name="static")
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(admin.router)
+    app.include_router(debtor_portal.router)
     _docs(app)
     _error_answers(app)
     _server_timing(app)
