@@ -29,6 +29,8 @@ from receivables.services.postings import IdempotencyConflict, PostingRefused
 from receivables.services.setup import require_current_schema
 from receivables.storage.database import unit_of_work
 from receivables.web import admin, api, debtor_portal, pages
+from receivables.web import legal_pages
+from receivables.web import dunning_pages
 from receivables.web.deps import Caller, Forbidden, NotSignedIn, WebContext, allowed
 from receivables.web.render import render, template_environment
 from receivables.web.security import SessionCodec, load_secret_key
@@ -52,6 +54,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, secret_key
     app.include_router(api.router)
     app.include_router(admin.router)
     app.include_router(debtor_portal.router)
+    app.include_router(legal_pages.router)
+    app.include_router(dunning_pages.router)
     _docs(app)
     _error_answers(app)
     _server_timing(app)
