@@ -30,6 +30,7 @@ from receivables.services.setup import require_current_schema
 from receivables.storage.database import unit_of_work
 from receivables.web import admin, api, debtor_portal, pages
 from receivables.web import legal_pages
+from receivables.web import project_pages, reconciliation_pages
 from receivables.web import dunning_pages
 from receivables.web.deps import Caller, Forbidden, NotSignedIn, WebContext, allowed
 from receivables.web.render import render, template_environment
@@ -55,6 +56,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None, secret_key
     app.include_router(admin.router)
     app.include_router(debtor_portal.router)
     app.include_router(legal_pages.router)
+    app.include_router(reconciliation_pages.router)
+    app.include_router(project_pages.router)
     app.include_router(dunning_pages.router)
     _docs(app)
     _error_answers(app)
