@@ -142,11 +142,13 @@ def _recorded_events(session: Session, as_of: date, debtor_code: str | None
     return debtor_wide, per_item
 
 
-def _part_payments(session: Session, as_of: date, debtor_code: str | None) -> dict[int, list[EventSource]]:
+def _part_payments(session: Session, as_of: date, debtor_code: str | None,
+                   due_by: date | None = None) -> dict[int, list[EventSource]]:
     """Per item, the payments applied to it by `as_of` and not reversed then, dated when the debtor paid."""
     counted = and_(Allocation.applied_on <= as_of,
                    or_(Allocation.reversed_on.is_(None), Allocation.reversed_on > as_of))
-    open_items = open_items_on(as_of, *_of_debtor(debtor_code)).subquery()
+    due = [Receivable.due_date <= due_by] if due_by is not None else []
+    open_items = open_items_on(as_of, *_of_debtor(debtor_code), *due).subquery()
     query = (select(Allocation.receivable_id, Payment.received_on, Payment.reference).distinct()
              .join(Payment, Payment.id == Allocation.payment_id)
              .join(open_items, open_items.c.receivable_id == Allocation.receivable_id)
@@ -168,7 +170,7 @@ def item_limitations(session: Session, as_of: date, rest_days: RestDayCalendar |
     calendar = rest_days or rest_days_of(None)
     items = _open_items(session, as_of, debtor_code, due_by)
     debtor_wide, per_item = _recorded_events(session, as_of, debtor_code)
-    payments = _part_payments(session, as_of, debtor_code)
+    payments = _part_payments(session, as_of, debtor_code, due_by)
     computed: dict[tuple[str, date, frozenset[tuple[str, date]]], LimitationResult] = {}
     lines = []
     for done, item in enumerate(items, start=1):
