@@ -39,6 +39,7 @@ from receivables.storage.schema.parties import Debtor
 from receivables.web.deps import Caller, Forbidden, WebContext, allowed, context, database
 from receivables.web.legal_pages import MEDIA_TYPES, content_disposition
 from receivables.web.render import render
+from receivables.storage.queries.text_match import containing
 
 router = APIRouter(prefix="/dunning", include_in_schema=False)
 
@@ -183,7 +184,7 @@ def _proposal_rows(session: Session, run_id: int, chosen: dict[str, str]) -> lis
         if chosen[name]:
             query = query.where(column == chosen[name])
     if chosen["debtor"]:
-        pattern = "%" + chosen["debtor"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        pattern = containing(chosen["debtor"])
         query = query.where(or_(Debtor.code.ilike(pattern, escape="\\"), Debtor.name.ilike(pattern, escape="\\")))
     found = session.execute(query.order_by(DunningProposal.level.desc(), Debtor.code, DunningProposal.currency)).all()
     items: dict[int, list[tuple[str, date, Any]]] = defaultdict(list)

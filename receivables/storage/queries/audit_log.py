@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from receivables.storage.schema import AuditEntry
+from receivables.storage.queries.text_match import LIKE_ESCAPE, starting_with
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,17 +50,12 @@ class AuditPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _like_prefix(text: str) -> str:
-    # The prefix is matched literally: % and _ typed by the reader are not wildcards.
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _conditions(criteria: AuditFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if criteria.actor:
         conditions.append(AuditEntry.actor == criteria.actor)
     if criteria.action:
-        conditions.append(AuditEntry.action.like(_like_prefix(criteria.action), escape="\\"))
+        conditions.append(AuditEntry.action.like(starting_with(criteria.action), escape=LIKE_ESCAPE))
     if criteria.entity:
         conditions.append(AuditEntry.entity == criteria.entity)
     if criteria.entity_key:

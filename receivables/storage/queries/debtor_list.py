@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from receivables.domain.aging import BUCKETS, aging_bucket, days_past_due
 from receivables.storage.schema import Contact, Debtor, Receivable
 from receivables.storage.types import Amount
+from receivables.storage.queries.text_match import containing
 
 DebtorSort = Literal["code", "name", "open", "overdue", "oldest"]
 SORTS: tuple[str, ...] = ("code", "name", "open", "overdue", "oldest")
@@ -59,11 +60,6 @@ class DebtorFilter:
     status: str = ""
     segment: str = ""
     collector: str = ""
-
-
-def _like(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +115,7 @@ def matching_debtor_ids(session: Session, criteria: DebtorFilter) -> set[int] | 
     case), with the status and segment asked for; None when nothing narrows the list."""
     conditions: list[ColumnElement[bool]] = []
     if criteria.search.strip():
-        pattern = _like(criteria.search.strip())
+        pattern = containing(criteria.search.strip())
         conditions.append(or_(
             Debtor.code.ilike(pattern, escape="\\"), Debtor.name.ilike(pattern, escape="\\"),
             Debtor.credit_code.ilike(pattern, escape="\\"),

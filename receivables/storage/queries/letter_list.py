@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from receivables.storage.schema import Debtor, Letter, LetterFile
 from receivables.storage.schema.legal import LetterDelivery
+from receivables.storage.queries.text_match import containing, LIKE_ESCAPE
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,16 +50,12 @@ class LetterListPage:
         return max(1, -(-self.total // self.per_page))
 
 
-def _escaped(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 def _conditions(criteria: LetterFilter) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if criteria.number:
-        found.append(Letter.number.ilike(f"%{_escaped(criteria.number)}%", escape="\\"))
+        found.append(Letter.number.ilike(containing(criteria.number), escape=LIKE_ESCAPE))
     if criteria.debtor:
-        pattern = f"%{_escaped(criteria.debtor)}%"
+        pattern = containing(criteria.debtor)
         found.append(Letter.debtor_id.in_(select(Debtor.id).where(or_(
             Debtor.code.ilike(pattern, escape="\\"), Debtor.name.ilike(pattern, escape="\\")))))
     if criteria.kind:
