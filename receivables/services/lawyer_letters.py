@@ -18,7 +18,7 @@ from receivables.domain.interest import InterestError, PaymentIn, Rule, late_int
 from receivables.domain.money import ZERO, parse_amount
 from receivables.files.statutes import StatuteError, relied_on, shipped_statutes
 from receivables.services.errors import Refused, UnknownRecord
-from receivables.services.letters import IssuedLetter, build_letter_data, issue_letters
+from receivables.services.letters import IssuedLetter, build_letter_data, creditor_company, issue_letters
 from receivables.services.rates import load_series
 from receivables.services.users import require_role
 from receivables.storage import audit
@@ -128,15 +128,6 @@ def parse_fee(text: str) -> Fee:
     if value <= ZERO:
         raise LawyerLetterRefused(f"fee {text!r}: the amount must be positive")
     return Fee(description.strip(), value)
-
-
-def _creditor(session: Session, company: str | None) -> Company:
-    query = select(Company).where(Company.name == company) if company else select(Company).where(
-        Company.is_default.is_(True))
-    found = session.execute(query).scalar_one_or_none()
-    if found is None:
-        raise LawyerLetterRefused(f"unknown company {company!r}" if company else "no default company")
-    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +273,7 @@ def issue_lawyer_letter(session: Session, *, debtor_code: str, firm_name: str, a
         explicit = parse_rule(interest_rule) if interest_rule else None
     except InterestError as exc:
         raise LawyerLetterRefused(f"--interest-rule: {exc}") from None
-    creditor = _creditor(session, company)
+    creditor = creditor_company(session, company)
     debtor = session.execute(select(Debtor).where(Debtor.code == debtor_code)).scalar_one_or_none()
     if debtor is None:
         raise UnknownRecord(f"no debtor with code {debtor_code!r}")

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from letters import LetterError, TemplateCatalog, TemplateInfo, render_letter
 from receivables.services.letters import (
-    _OVERDUE_ONLY_KINDS,
+    OVERDUE_ONLY_KINDS,
     DEFAULT_DEADLINE_DAYS,
     LetterRefused,
-    _creditor,
-    _require_fields,
+    creditor_company,
+    require_fields,
     build_letter_data,
 )
 from receivables.services.errors import UnknownRecord
@@ -41,14 +41,14 @@ def preview_data(session: Session, *, template: str, debtor_code: str, as_of: da
         info = catalog.get(template, locale)
     except LetterError as exc:
         raise LetterRefused(str(exc)) from None
-    creditor = _creditor(session, company)
+    creditor = creditor_company(session, company)
     debtor = find_debtor(session, debtor_code)
     if debtor is None:
         raise UnknownRecord(f"no debtor with code {debtor_code!r}")
     data = build_letter_data(session, creditor, debtor, as_of=as_of, locale=locale, currency=currency,
                              deadline_days=deadline_days, blobs=blobs,
-                             overdue_only=info.kind in _OVERDUE_ONLY_KINDS)
-    _require_fields(info, data)
+                             overdue_only=info.kind in OVERDUE_ONLY_KINDS)
+    require_fields(info, data)
     data["letter_number"] = UNNUMBERED.get(locale, UNNUMBERED["en"])
     return info, data
 

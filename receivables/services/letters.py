@@ -39,7 +39,7 @@ _NO_CONTACT = {"zh_CN": ("财务负责人", "财务部"), "en": ("Head of Financ
 # Letters that demand payment: they list only what is overdue (and open credits, which reduce the debt),
 # never amounts not yet due, and cite the earlier demands of the same creditor.
 DEMAND_KINDS = frozenset({"reminder", "demand", "final_demand", "collection_notice", "lawyer_letter"})
-_OVERDUE_ONLY_KINDS = DEMAND_KINDS - {"reminder"}
+OVERDUE_ONLY_KINDS = DEMAND_KINDS - {"reminder"}
 
 
 class LetterRefused(Refused):
@@ -62,7 +62,7 @@ def catalog_for(user_templates: Path) -> TemplateCatalog:
     return TemplateCatalog([user_templates, shipped_templates_dir()])
 
 
-def _creditor(session: Session, company: str | None) -> Company:
+def creditor_company(session: Session, company: str | None) -> Company:
     query = select(Company).where(Company.name == company) if company else select(Company).where(
         Company.is_default.is_(True))
     found = session.execute(query).scalar_one_or_none()
@@ -72,7 +72,7 @@ def _creditor(session: Session, company: str | None) -> Company:
     return found
 
 
-def _recipient(session: Session, debtor: Debtor, locale: str) -> dict[str, Any]:
+def recipient_fields(session: Session, debtor: Debtor, locale: str) -> dict[str, Any]:
     # People who have left the debtor never receive a letter.
     contacts = session.execute(
         select(Contact).where(Contact.debtor_id == debtor.id, Contact.active.is_(True))
@@ -168,7 +168,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
     data: dict[str, Any] = frozen_value({
         "letterhead": letterhead,
         "date": as_of,
-        "recipient": _recipient(session, debtor, locale),
+        "recipient": recipient_fields(session, debtor, locale),
         "debtor": {"code": debtor.code, "name": debtor.name, "credit_code": debtor.credit_code or "",
                    "address": debtor.address or ""},
         "contract": _contract_of(session, items, debtor.id),
@@ -190,7 +190,7 @@ def build_letter_data(session: Session, creditor: Company, debtor: Debtor, *, as
 
 
 @dataclass(frozen=True, slots=True)
-class _Draft:
+class LetterDraft:
     debtor: Debtor
     number: str
     year: int
@@ -212,7 +212,7 @@ def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str
     """
     info = catalog.get(template, locale)
     origin = "user" if Path(info.path).resolve().is_relative_to(user_templates.resolve()) else "shipped"
-    creditor = _creditor(session, company)
+    creditor = creditor_company(session, company)
     drafts = []
     for code in dict.fromkeys(debtor_codes):
         debtor = find_debtor(session, code)
@@ -220,20 +220,20 @@ def issue_letters(session: Session, *, template: str, debtor_codes: Sequence[str
             raise UnknownRecord(f"no debtor with code {code!r}")
         data = build_letter_data(session, creditor, debtor, as_of=as_of, locale=locale, currency=currency,
                                  deadline_days=deadline_days, blobs=blobs,
-                                 overdue_only=info.kind in _OVERDUE_ONLY_KINDS)
+                                 overdue_only=info.kind in OVERDUE_ONLY_KINDS)
         data.update(frozen_value(dict(extra or {})))
-        _require_fields(info, data)
+        require_fields(info, data)
         sequence = next_sequence(session, creditor.id, as_of.year, info.numbering_prefix)
         data["letter_number"] = format_letter_number(info.numbering_prefix, as_of.year, sequence, locale)
-        drafts.append(_Draft(debtor, data["letter_number"], as_of.year, sequence, data))
-    rendered = _render_all(info, drafts, tuple(formats), workers, progress)
+        drafts.append(LetterDraft(debtor, data["letter_number"], as_of.year, sequence, data))
+    rendered = render_drafts(info, drafts, tuple(formats), workers, progress)
     issued = []
     for draft, letter in zip(drafts, rendered):
-        issued.append(_store(session, info, origin, creditor, draft, letter, as_of, actor, blobs))
+        issued.append(store_letter(session, info, origin, creditor, draft, letter, as_of, actor, blobs))
     return issued
 
 
-def _require_fields(info: TemplateInfo, data: Mapping[str, Any]) -> None:
+def require_fields(info: TemplateInfo, data: Mapping[str, Any]) -> None:
     """Fields the template needs that the ledger does not hold must come from --data, before any number."""
     missing = [name for name in info.required_fields if name != "letter_number" and name not in data]
     if missing:
@@ -243,7 +243,7 @@ def _require_fields(info: TemplateInfo, data: Mapping[str, Any]) -> None:
             f"(example: templates/examples/extra/{info.name}.{info.locale}.json)")
 
 
-def _render_all(info: TemplateInfo, drafts: Sequence[_Draft], formats: tuple[str, ...], workers: int | None,
+def render_drafts(info: TemplateInfo, drafts: Sequence[LetterDraft], formats: tuple[str, ...], workers: int | None,
                 progress: Callable[[int, int], None] | None) -> list[RenderedLetter]:
     """Render in order; a batch uses a pool of fresh processes (forkserver: no open transaction or
     progress thread is copied into the workers). A letter's error is raised here, as it was raised."""
@@ -269,7 +269,7 @@ def _render_all(info: TemplateInfo, drafts: Sequence[_Draft], formats: tuple[str
     return results
 
 
-def _store(session: Session, info: TemplateInfo, origin: str, creditor: Company, draft: _Draft,
+def store_letter(session: Session, info: TemplateInfo, origin: str, creditor: Company, draft: LetterDraft,
            letter: RenderedLetter, as_of: date, actor: str, blobs: BlobStore) -> IssuedLetter:
     hashes = {fmt: blobs.put(content) for fmt, content in letter.files.items()}
     letter_id = session.execute(insert(Letter).values(

@@ -26,12 +26,12 @@ from receivables.domain.statements import (
 from receivables.services.debtor_links import link_for_mail, mail_paragraph
 from receivables.services.errors import Refused, UnknownRecord
 from receivables.services.letters import (
-    _creditor,
-    _Draft,
-    _recipient,
-    _render_all,
-    _require_fields,
-    _store,
+    creditor_company,
+    LetterDraft,
+    recipient_fields,
+    render_drafts,
+    require_fields,
+    store_letter,
     catalog_for,
 )
 from receivables.services.mail import Attachment, OutgoingMail, SmtpSettings, send_mail
@@ -132,7 +132,7 @@ def _selected_debtors(session: Session, debtor_codes: Sequence[str] | None) -> l
 
 def _accounts(session: Session, debtors: Sequence[Debtor], period: Period,
               company: str | None) -> list[_Account]:
-    creditor_filter = _creditor(session, company) if company else None
+    creditor_filter = creditor_company(session, company) if company else None
     openings, movements = statement_entries(session, [d.id for d in debtors], period,
                                             creditor_filter.id if creditor_filter else None)
     by_id = {d.id: d for d in debtors}
@@ -164,7 +164,7 @@ def statement_data(account: _Account, session: Session, *, as_of: date, locale: 
     data: dict[str, Any] = frozen_value({
         "letterhead": letterhead,
         "date": as_of,
-        "recipient": _recipient(session, debtor, locale),
+        "recipient": recipient_fields(session, debtor, locale),
         "debtor": {"code": debtor.code, "name": debtor.name, "credit_code": debtor.credit_code or "",
                    "address": debtor.address or ""},
         "currency": account.currency,
@@ -208,14 +208,14 @@ def issue_statements(session: Session, *, period: Period, debtor_codes: Sequence
     drafts = []
     for account in fresh:
         data = statement_data(account, session, as_of=as_of, locale=locale, reply_days=reply_days, blobs=blobs)
-        _require_fields(info, data)
+        require_fields(info, data)
         sequence = next_sequence(session, account.creditor.id, as_of.year, info.numbering_prefix)
         data["letter_number"] = format_letter_number(info.numbering_prefix, as_of.year, sequence, locale)
-        drafts.append(_Draft(account.debtor, data["letter_number"], as_of.year, sequence, data))
-    rendered = _render_all(info, drafts, tuple(formats), workers, progress)
+        drafts.append(LetterDraft(account.debtor, data["letter_number"], as_of.year, sequence, data))
+    rendered = render_drafts(info, drafts, tuple(formats), workers, progress)
     issued = []
     for account, draft, letter in zip(fresh, drafts, rendered):
-        stored = _store(session, info, origin, account.creditor, draft, letter, as_of, actor, blobs)
+        stored = store_letter(session, info, origin, account.creditor, draft, letter, as_of, actor, blobs)
         letter_id = session.execute(select(Letter.id).where(Letter.company_id == account.creditor.id,
                                                             Letter.number == stored.number)).scalar_one()
         statement = account.statement
