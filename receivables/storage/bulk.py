@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,60 +15,94 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
-from receivables.storage.types import Amount
+from receivables.storage.types import Amount, cents_to_decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BulkInsert:
+    """An INSERT of rows with fixed keys, compiled once, with the conversion of rows into what the driver
+    takes. Converting is the part of a bulk load that needs no connection, so a parser process can do it
+    while this one writes (`bind` there, `execute` here).
+
+    The driver gets the values already converted by each column's own type, so money and dates are bound
+    exactly as everywhere else; the ORM's unit of work, and even Core's per-row parameter handling, would
+    cost more than the database. Python-side column defaults are not applied: pass every non-null column or
+    rely on a server default.
+    """
+
+    table: Table
+    keys: tuple[str, ...]
+    sql: str
+    parameter_keys: tuple[int, ...] | None  # for a positional driver: the index in `keys` of each parameter
+    dialect: Dialect
+
+    @classmethod
+    def of(cls, dialect: Dialect, table: Table, keys: Sequence[str], *, skip_existing: bool = False) -> BulkInsert:
+        """`skip_existing`: rows colliding with a unique key are left out (and not counted) instead of failing."""
+        statement: Any = table.insert()
+        if skip_existing:
+            builder = postgresql_insert if dialect.name == "postgresql" else sqlite_insert
+            statement = builder(table).on_conflict_do_nothing()
+        compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+        order = tuple(keys.index(name) for name in compiled.positiontup or ()) if compiled.positional else None
+        return cls(table, tuple(keys), compiled.string, order, dialect)
+
+    def bind(self, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """Rows (values in `keys` order) converted column by column into the driver's parameters."""
+        if not rows:
+            return []
+        columns: list[list[Any]] = []
+        converted: list[tuple[Sequence[Any], str, list[Any]]] = []  # (values, column type, bound values)
+        for key, values in zip(self.keys, zip(*rows)):
+            column_type = self.table.c[key].type
+            type_name = repr(column_type)
+            # A column holding the very same objects as an earlier one of its type (an item's open amount
+            # is its amount when it is imported) is bound once.
+            same = next((bound for earlier, earlier_type, bound in converted
+                         if earlier_type == type_name and all(map(operator.is_, earlier, values))), None)
+            if same is None:
+                processor = _bulk_processor(column_type, self.dialect, nullable=None in values)
+                same = list(map(processor, values)) if processor else list(values)
+                converted.append((values, type_name, same))
+            columns.append(same)
+        if self.parameter_keys is not None:
+            return list(zip(*(columns[index] for index in self.parameter_keys)))
+        return [dict(zip(self.keys, values)) for values in zip(*columns)]
+
+    def readable(self, bound: Any) -> dict[str, Any]:
+        """A bound row's values back as Python values by key (to show or compare a row that was refused)."""
+        if self.parameter_keys is None:
+            values = dict(bound)
+        else:
+            values = {self.keys[index]: value for index, value in zip(self.parameter_keys, bound)}
+        return {key: _readable(self.table.c[key].type, self.dialect, value) for key, value in values.items()}
+
+    def execute(self, session: Session, bound: Sequence[Any]) -> int:
+        """Insert bound rows with one executemany; how many went in."""
+        if not bound:
+            return 0
+        return int(session.connection().exec_driver_sql(self.sql, list(bound)).rowcount)
 
 
 def insert_new_only(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows (all with the same keys), skipping those that collide with a unique key.
 
-    Returns how many went in. See `insert_rows` for how the values are bound.
+    Returns how many went in.
     """
-    dialect = session.get_bind().dialect.name
-    builder = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return _execute_many(session, builder(table).on_conflict_do_nothing(), table, rows)
+    return _insert_dicts(session, table, rows, skip_existing=True)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert rows (all with the same keys) with one executemany.
-
-    The statement is compiled once and the driver gets the values already converted by each column's
-    own type (so money and dates are bound exactly as everywhere else); the ORM's unit of work, and even
-    Core's per-row parameter handling, would cost more than the database. Python-side column defaults
-    are not applied: pass every non-null column or rely on a server default.
-    """
-    return _execute_many(session, table.insert(), table, rows)
+    """Insert rows (all with the same keys) with one executemany (see `BulkInsert`)."""
+    return _insert_dicts(session, table, rows, skip_existing=False)
 
 
-def _execute_many(session: Session, statement: Any, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+def _insert_dicts(session: Session, table: Table, rows: Sequence[dict[str, Any]], *, skip_existing: bool) -> int:
     if not rows:
         return 0
-    connection = session.connection()
-    dialect = connection.dialect
-    keys = list(rows[0])
-    compiled = statement.compile(dialect=dialect, column_keys=keys)
-    columns: dict[str, list[Any]] = {}
-    converted: list[tuple[list[Any], str, list[Any]]] = []  # (values, column type, bound values)
-    for key in keys:
-        values = [row[key] for row in rows]
-        column_type = table.c[key].type
-        type_name = repr(column_type)
-        # A column holding the very same objects as an earlier one of its type (an item's open amount
-        # is its amount when it is imported) is bound once.
-        same = next((bound for earlier, earlier_type, bound in converted
-                     if earlier_type == type_name and all(map(operator.is_, earlier, values))), None)
-        if same is not None:
-            columns[key] = same
-            continue
-        processor = _bulk_processor(column_type, dialect, nullable=None in values)
-        columns[key] = list(map(processor, values)) if processor else values
-        converted.append((values, type_name, columns[key]))
-    params: list[Any]
-    if compiled.positional:
-        params = list(zip(*(columns[name] for name in compiled.positiontup or ())))
-    else:
-        params = [dict(zip(keys, values)) for values in zip(*(columns[k] for k in keys))]
-    result = connection.exec_driver_sql(compiled.string, params)
-    return int(result.rowcount)
+    keys = tuple(rows[0])
+    insert = BulkInsert.of(session.connection().dialect, table, keys, skip_existing=skip_existing)
+    return insert.execute(session, insert.bind([tuple(row[key] for key in keys) for row in rows]))
 
 
 def _bulk_processor(column_type: TypeEngine[Any], dialect: Dialect, *,
@@ -82,6 +117,16 @@ def _bulk_processor(column_type: TypeEngine[Any], dialect: Dialect, *,
         if direct is not None:
             return _none_kept(direct) if nullable else direct
     return column_type.dialect_impl(dialect).bind_processor(dialect)
+
+
+def _readable(column_type: TypeEngine[Any], dialect: Dialect, value: Any) -> Any:
+    """The inverse of `_bulk_processor`'s direct conversions; other bound values are Python values already."""
+    if dialect.name == "sqlite" and value is not None:
+        if isinstance(column_type, Amount):
+            return cents_to_decimal(value)
+        if isinstance(column_type, Date):
+            return date.fromisoformat(value)
+    return value
 
 
 def _cents(amount: Decimal) -> int:
@@ -107,8 +152,7 @@ def join_keys(session: Session, statement: Select[Any], columns: Sequence[Any],
     wanted = _key_table(session, columns)
     connection = session.connection()
     connection.execute(wanted.delete())
-    _execute_many(session, wanted.insert(), wanted,
-                  [{f"k{i}": value for i, value in enumerate(key)} for key in keys])
+    insert_rows(session, wanted, [{f"k{i}": value for i, value in enumerate(key)} for key in keys])
     return statement.join(wanted, and_(*[c == wanted.c[f"k{i}"] for i, c in enumerate(columns)]))
 
 

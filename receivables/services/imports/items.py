@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Dialect, insert, select
 
 from receivables.domain.allocation import OpenItem, plan_allocation
 from receivables.domain.money import ZERO
 from receivables.services.imports.context import (
-    ImportContext, Lookups, Parsed, RowRejected, amount_cell, choice_cell, currency_cell, date_cell, text_cell,
+    ImportContext,
+    Lookups,
+    Parsed,
+    RowRejected,
+    amount_cell,
+    choice_cell,
+    currency_cell,
+    date_cell,
+    text_cell,
 )
-from receivables.storage.bulk import insert_new_only, insert_rows, join_keys, max_id
+from receivables.storage.bulk import BulkInsert, insert_rows, join_keys, max_id
 from receivables.storage.ledger import refresh_open_amounts
 from receivables.storage.schema import Allocation, Contract, Payment, Receivable, ReceivableKind
 from receivables.storage.schema.base import table_of
@@ -84,51 +95,115 @@ def _settle_contract_defaults(values: dict[str, Any], contract: Any) -> None:
         raise RowRejected("currency", values["currency"], f"the contract is in {contract.currency}")
 
 
-def write_items(context: ImportContext, pending: Parsed) -> None:
-    parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]] = {}
-    contracts = _contract_terms(context, {(v["debtor_id"], v["contract"]) for _, v in pending if v["contract"]})
-    for number, values in pending:
-        if values["contract"]:
-            contract = contracts.get((values["debtor_id"], values["contract"]))
-            try:
-                if contract is None:
-                    raise RowRejected("contract", values["contract"], "unknown contract number for this debtor")
-                _settle_contract_defaults(values, contract)
-            except RowRejected as error:
-                context.reject(number, error)
-                continue
-        key = (values["debtor_id"], values["number"])
-        if key in parsed:
-            context.problem(number, "number", values["number"],
-                            f"duplicate number for this debtor in this file (also on row {parsed[key][0]})")
-            continue
-        del values["contract"]
-        parsed[key] = (number, values)
-    if parsed:
-        _write_items(context, parsed)
+# The order of an item's values in a batch (open_amount is the amount: a new item is wholly open).
+ITEM_KEYS = ("company_id", "debtor_id", "contract_id", "kind", "number", "issue_date", "due_date", "currency",
+             "amount", "open_amount")
 
 
-def _write_items(context: ImportContext, parsed: dict[tuple[int, str], tuple[int, dict[str, Any]]]) -> None:
-    """Insert what is new; rows whose number exists are compared: same values are unchanged,
+@dataclass(frozen=True, slots=True)
+class ItemBatch:
+    """A chunk of parsed items as the writer takes them: the items settled without the database, already
+    bound for the driver (with their file rows and keys), and the items naming a contract, which only the
+    writer can settle."""
+
+    rows: list[int]
+    keys: list[tuple[int, str]]  # (debtor_id, number) of each bound item
+    bound: list[Any]
+    naming_contract: Parsed
+
+
+def item_batcher(dialect: Dialect) -> Callable[[Parsed], ItemBatch]:
+    """What turns parsed items into an `ItemBatch` for a database of this dialect."""
+    return partial(batch_items, BulkInsert.of(dialect, table_of(Receivable), ITEM_KEYS, skip_existing=True))
+
+
+def batch_items(insert: BulkInsert, parsed: Parsed) -> ItemBatch:
+    settled = [(number, values) for number, values in parsed if not values["contract"]]
+    naming_contract = [(number, values) for number, values in parsed if values["contract"]]
+    return ItemBatch([number for number, _ in settled],
+                     [(values["debtor_id"], values["number"]) for _, values in settled],
+                     insert.bind([_item_row(values) for _, values in settled]),
+                     naming_contract)
+
+
+def _item_row(values: dict[str, Any]) -> tuple[Any, ...]:
+    return (values["company_id"], values["debtor_id"], values["contract_id"], values["kind"], values["number"],
+            values["issue_date"], values["due_date"], values["currency"], values["amount"], values["amount"])
+
+
+def write_items(context: ImportContext, parsed: Parsed) -> None:
+    """Write parsed items (see `write_item_batch`)."""
+    write_item_batch(context, item_batcher(context.session.get_bind().dialect)(parsed))
+
+
+def write_item_batch(context: ImportContext, batch: ItemBatch) -> None:
+    """Insert what is new; an item whose number exists is compared: the same values are unchanged,
     other values are refused, and a number inserted earlier in this import is a duplicate."""
-    chunk_start = max_id(context.session, table_of(Receivable))
-    rows = [values for _, values in parsed.values()]
-    for values in rows:
-        values["open_amount"] = values["amount"]
-    inserted = insert_new_only(context.session, table_of(Receivable), rows)
-    context.inserted += inserted
-    if inserted == len(rows):
+    insert = BulkInsert.of(context.session.get_bind().dialect, table_of(Receivable), ITEM_KEYS, skip_existing=True)
+    rows, keys, bound = batch.rows, batch.keys, batch.bound
+    if batch.naming_contract:
+        settled = _settle_contracts(context, batch.naming_contract)
+        rows = rows + [number for number, _ in settled]
+        keys = keys + [(values["debtor_id"], values["number"]) for _, values in settled]
+        bound = bound + insert.bind([_item_row(values) for _, values in settled])
+    if len(set(keys)) < len(keys):
+        rows, keys, bound = _without_repeats(context, insert, rows, keys, bound)
+    if not bound:
         return
+    chunk_start = max_id(context.session, table_of(Receivable))
+    inserted = insert.execute(context.session, bound)
+    context.inserted += inserted
+    if inserted < len(bound):
+        _compare_existing(context, insert, chunk_start, dict(zip(keys, zip(rows, bound))))
+
+
+def _settle_contracts(context: ImportContext, parsed: Parsed) -> Parsed:
+    """Items naming a contract, with due date, currency and contract id from it; unknown contracts refused."""
+    contracts = _contract_terms(context, {(values["debtor_id"], values["contract"]) for _, values in parsed})
+    settled: Parsed = []
+    for number, values in parsed:
+        try:
+            contract = contracts.get((values["debtor_id"], values["contract"]))
+            if contract is None:
+                raise RowRejected("contract", values["contract"], "unknown contract number for this debtor")
+            _settle_contract_defaults(values, contract)
+        except RowRejected as error:
+            context.reject(number, error)
+            continue
+        settled.append((number, values))
+    return settled
+
+
+def _without_repeats(context: ImportContext, insert: BulkInsert, rows: list[int], keys: list[tuple[int, str]],
+                     bound: list[Any]) -> tuple[list[int], list[tuple[int, str]], list[Any]]:
+    """The chunk without items repeating an earlier row's number for the same debtor (each one reported)."""
+    first: dict[tuple[int, str], int] = {}
+    kept: list[int] = []
+    for position in sorted(range(len(rows)), key=rows.__getitem__):  # items naming a contract come last
+        number, key = rows[position], keys[position]
+        if key in first:
+            context.problem(number, "number", key[1],
+                            f"duplicate number for this debtor in this file (also on row {first[key]})")
+            continue
+        first[key] = number
+        kept.append(position)
+    return [rows[i] for i in kept], [keys[i] for i in kept], [bound[i] for i in kept]
+
+
+def _compare_existing(context: ImportContext, insert: BulkInsert, chunk_start: int,
+                      refused: dict[tuple[int, str], tuple[int, Any]]) -> None:
+    """Items of the chunk whose number was already recorded: unchanged, duplicate in this file, or refused."""
     existing = context.session.execute(join_keys(
         context.session,
         select(Receivable.id, Receivable.debtor_id, Receivable.number, *[getattr(Receivable, f) for f in _COMPARED])
         .where(Receivable.id <= chunk_start),
-        (Receivable.debtor_id, Receivable.number), parsed)).all()
+        (Receivable.debtor_id, Receivable.number), refused)).all()
     for current in existing:
-        number, values = parsed[(current.debtor_id, current.number)]
+        number, bound = refused[(current.debtor_id, current.number)]
         if current.id > context.max_id_before:
-            context.problem(number, "number", values["number"], "duplicate number for this debtor in this file")
+            context.problem(number, "number", current.number, "duplicate number for this debtor in this file")
             continue
+        values = insert.readable(bound)
         differing = [f for f in _COMPARED if getattr(current, f) != values[f]]
         if not differing:
             context.unchanged += 1

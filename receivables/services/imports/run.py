@@ -9,23 +9,40 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Dialect, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.domain.problems import Problem
-from receivables.services.errors import Refused
 from receivables.files.columns import (
-    CONTACT_COLUMNS, CONTRACT_COLUMNS, DEBTOR_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS,
+    CONTACT_COLUMNS,
+    CONTRACT_COLUMNS,
+    DEBTOR_COLUMNS,
+    INVOICE_COLUMNS,
+    PAYMENT_COLUMNS,
 )
 from receivables.files.tables import Column, TableError
+from receivables.services.errors import Refused
 from receivables.services.imports.contacts import finish_contacts, parse_contact, write_contacts
-from receivables.services.imports.context import ImportContext, Lookups, Parsed
-from receivables.services.imports.items import parse_item, parse_payment, write_items, write_payments
+from receivables.services.imports.context import ImportContext, Lookups
+from receivables.services.imports.items import (
+    item_batcher,
+    parse_item,
+    parse_payment,
+    write_item_batch,
+    write_payments,
+)
 from receivables.services.imports.parties import parse_contract, parse_debtor, write_contracts, write_debtors
-from receivables.services.imports.pipeline import RowParser, parse_file
+from receivables.services.imports.pipeline import Batcher, RowParser, parse_file
 from receivables.services.imports.projects import (
-    MILESTONE_COLUMNS, PROJECT_COLUMNS, SETTLEMENT_COLUMNS, parse_milestone, parse_project, parse_settlement,
-    write_milestones, write_projects, write_settlements,
+    MILESTONE_COLUMNS,
+    PROJECT_COLUMNS,
+    SETTLEMENT_COLUMNS,
+    parse_milestone,
+    parse_project,
+    parse_settlement,
+    write_milestones,
+    write_projects,
+    write_settlements,
 )
 from receivables.storage import audit
 from receivables.storage.schema import Company, Contact, Contract, Debtor, Payment, Receivable
@@ -38,16 +55,20 @@ CHUNK_ROWS = 5000
 class Importer:
     columns: Sequence[Column]
     parse: RowParser
-    write: Callable[[ImportContext, Parsed], None]
+    write: Callable[[ImportContext, Any], None]  # takes Parsed, or what `batcher`'s batches are
     table: Any
     entity: str
     finish: Callable[[ImportContext], None] | None = None  # runs after the last chunk, before the verdict
+    # Makes, for the database's dialect, what batches a chunk's parsed rows beside the parser (in the
+    # reader process for a large file), so that the writer has less to do than write.
+    batcher: Callable[[Dialect], Batcher] | None = None
 
 
 IMPORT_KINDS: dict[str, Importer] = {
     "debtors": Importer(DEBTOR_COLUMNS, parse_debtor, write_debtors, Debtor, "debtor"),
     "contracts": Importer(CONTRACT_COLUMNS, parse_contract, write_contracts, Contract, "contract"),
-    "invoices": Importer(INVOICE_COLUMNS, parse_item, write_items, Receivable, "receivable"),
+    "invoices": Importer(INVOICE_COLUMNS, parse_item, write_item_batch, Receivable, "receivable",
+                         batcher=item_batcher),
     "payments": Importer(PAYMENT_COLUMNS, parse_payment, write_payments, Payment, "payment"),
     "contacts": Importer(CONTACT_COLUMNS, parse_contact, write_contacts, Contact, "contact", finish_contacts),
     "projects": Importer(PROJECT_COLUMNS, parse_project, write_projects, Contract, "contract"),
@@ -98,7 +119,8 @@ def run_import(factory: sessionmaker[Session], kind: str, path: Path, *, actor: 
         context = ImportContext(session, str(path), actor, lookups)
         context.max_id_before = session.execute(select(func.coalesce(func.max(importer.table.id), 0))).scalar_one()
         try:
-            for chunk in parse_file(path, importer.columns, importer.parse, lookups, CHUNK_ROWS):
+            batch = importer.batcher(session.get_bind().dialect) if importer.batcher else None
+            for chunk in parse_file(path, importer.columns, importer.parse, lookups, CHUNK_ROWS, batch):
                 context.rows += chunk.rows
                 for number, column, value, reason in chunk.rejected:
                     context.problem(number, column, value, reason)

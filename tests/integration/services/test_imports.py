@@ -4,6 +4,7 @@ all or nothing, every bad row reported; reruns change nothing; payments applied 
 from __future__ import annotations
 
 import csv
+import sys
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -317,6 +318,80 @@ def test_every_bad_row_of_a_file_is_reported_in_one_run(with_debtors, import_fil
     ]))
     assert [(p.row, p.column) for p in outcome.problems] == [
         (2, "issue_date"), (3, "debtor"), (4, "currency"), (5, "kind"), (6, "due_date"), (7, "amount"), (8, "contract")]
+    assert db_snapshot() == before
+
+
+# --- large files: parsed (and bound for the driver) in a reader process, written chunk by chunk --------------
+
+@pytest.fixture(params=["in process", "reader process"])
+def small_chunks(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Chunks of two rows, parsed in this process or, as a large file is, in a forked reader process."""
+    from receivables.services.imports import pipeline, run
+
+    monkeypatch.setattr(run, "CHUNK_ROWS", 2)
+    if request.param == "reader process":
+        if sys.platform != "linux":
+            pytest.skip("the reader process is forked on Linux only")
+        monkeypatch.setattr(pipeline, "PARALLEL_FROM_BYTES", 0)
+    return request.param
+
+
+@pytest.fixture
+def with_contract(with_debtors, import_file, write_csv):  # type: ignore[no-untyped-def]
+    assert import_file("contracts", write_csv("contracts.csv", HEADERS["en"]["contracts"], [
+        ["D1", "HT-1", "Works", "", "1000.00", "USD", "2026-01-01", "45"]])).committed
+
+
+def test_items_naming_a_contract_and_items_without_one_are_written_together_in_any_chunk(
+        small_chunks, with_contract, import_file, write_csv, ledger, db_snapshot) -> None:  # type: ignore[no-untyped-def]
+    rows = [
+        ["D1", "N-1", "2026-01-01", "", "10.10", "", "HT-1", ""],
+        ["D1", "N-2", "2026-01-02", "", "20.20", "", "", ""],
+        ["D2", "N-1", "2026-01-03", "2026-02-28", "30.30", "EUR", "", ""],
+        ["D1", "N-3", "2026-01-04", "2026-01-05", "-5.00", "USD", "HT-1", "credit_note"],
+        ["D1", "N-4", "2024-02-29", "", "0.01", "", "", ""],
+    ]
+    outcome = import_file("invoices", write_csv("mixed.csv", INVOICE_HEADER, rows))
+    assert outcome.committed, [str(p) for p in outcome.problems]
+    assert (outcome.rows, outcome.inserted) == (5, 5)
+    with ledger() as session:
+        stored = {(code, r.number): (r.issue_date, r.due_date, r.currency, r.amount, r.open_amount, contract)
+                  for code, r, contract in session.execute(
+                      select(Debtor.code, Receivable, Contract.number)
+                      .join(Debtor, Debtor.id == Receivable.debtor_id)
+                      .outerjoin(Contract, Contract.id == Receivable.contract_id)
+                      .where(Receivable.number != "OLD-1"))}
+    assert stored == {
+        ("D1", "N-1"): (date(2026, 1, 1), date(2026, 2, 15), "USD", Decimal("10.10"), Decimal("10.10"), "HT-1"),
+        ("D1", "N-2"): (date(2026, 1, 2), date(2026, 1, 2), "CNY", Decimal("20.20"), Decimal("20.20"), None),
+        ("D2", "N-1"): (date(2026, 1, 3), date(2026, 2, 28), "EUR", Decimal("30.30"), Decimal("30.30"), None),
+        ("D1", "N-3"): (date(2026, 1, 4), date(2026, 1, 5), "USD", Decimal("-5.00"), Decimal("-5.00"), "HT-1"),
+        ("D1", "N-4"): (date(2024, 2, 29), date(2024, 2, 29), "CNY", Decimal("0.01"), Decimal("0.01"), None),
+    }
+    after = db_snapshot()
+    again = import_file("invoices", write_csv("mixed.csv", INVOICE_HEADER, rows))
+    assert (again.problems, again.inserted, again.unchanged) == ((), 0, 5)
+    assert ledger_state(lambda: after) == ledger_state(db_snapshot)
+
+
+def test_duplicates_within_a_chunk_across_chunks_and_against_the_ledger_are_each_reported(
+        small_chunks, with_contract, import_file, write_csv, db_snapshot) -> None:  # type: ignore[no-untyped-def]
+    before = db_snapshot()
+    outcome = import_file("invoices", write_csv("dups.csv", INVOICE_HEADER, [
+        ["D1", "N-1", "2026-01-01", "", "10.00", "", "HT-1", ""],      # row 2: settled by the writer
+        ["D1", "N-1", "2026-01-01", "2026-01-31", "10.00", "", "", ""],  # row 3: same chunk, settled by the parser
+        ["D2", "N-9", "2026-01-01", "2026-01-31", "10.00", "", "", ""],  # row 4
+        ["D2", "N-9", "2026-01-01", "2026-01-31", "10.00", "", "", ""],  # row 5: repeats row 4 in its chunk
+        ["D1", "OLD-1", "2026-01-01", "2026-01-31", "100.50", "CNY", "", ""],  # row 6: recorded with 100.00
+        ["D2", "N-9", "2026-01-01", "2026-01-31", "10.00", "", "", ""],  # row 7: repeats row 4, in a later chunk
+    ]))
+    assert not outcome.committed
+    found = {(p.row, p.column, p.value): p.reason for p in outcome.problems}
+    assert set(found) == {(3, "number", "N-1"), (5, "number", "N-9"), (6, "amount", "100.50"), (7, "number", "N-9")}
+    assert found[(3, "number", "N-1")].endswith("(also on row 2)")
+    assert found[(5, "number", "N-9")].endswith("(also on row 4)")
+    assert "already recorded with amount 100.00" in found[(6, "amount", "100.50")]
+    assert found[(7, "number", "N-9")] == "duplicate number for this debtor in this file"
     assert db_snapshot() == before
 
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from receivables.storage.bulk import insert_new_only, insert_rows
+from receivables.storage.bulk import BulkInsert, insert_new_only, insert_rows
 from receivables.storage.schema import Company, Debtor, Receivable
 
 
@@ -75,3 +75,11 @@ def test_an_amount_with_more_than_two_decimals_is_refused_by_the_sqlite_bulk_pat
         row["amount"] = row["open_amount"] = Decimal("1.005")
         with pytest.raises(ValueError, match="1.005 has more than two decimals"):
             insert_rows(session, Receivable.__table__, [row])
+
+
+def test_a_bound_row_reads_back_as_the_values_it_was_bound_from(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        row = _item(1, 2, "N", "-1234567.05", due=date(2024, 2, 29))
+        insert = BulkInsert.of(session.get_bind().dialect, Receivable.__table__, tuple(row), skip_existing=True)
+        (bound,) = insert.bind([tuple(row.values())])
+        assert insert.readable(bound) == row
