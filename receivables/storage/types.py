@@ -35,11 +35,14 @@ class Amount(TypeDecorator[Decimal]):
             return None
         if dialect.name == "sqlite":
             return Decimal(int(value)).scaleb(-2)
-        return Decimal(value).quantize(Decimal("0.01"))
+        return (value if type(value) is Decimal else Decimal(value)).quantize(_CENT)
 
     @property
     def python_type(self) -> type[Decimal]:
         return Decimal
+
+
+_CENT = Decimal("0.01")
 
 
 def to_cents(amount: Decimal) -> int:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, Select, SQLColumnExpression, case, func, literal, select, text, type_coerce, union_all
+from sqlalchemy import (
+    ColumnElement, Select, SQLColumnExpression, case, func, literal, or_, select, text, type_coerce, union_all,
+)
 from sqlalchemy.orm import Session
 
 from receivables.domain.aging import BUCKETS, AgingRow, aging_row, bucket_bounds
@@ -41,21 +43,36 @@ def allocation_changes_after(as_of: date) -> Select[Any]:
 _GROUP_COLUMN = {"debtor": Receivable.debtor_id, "company": Receivable.company_id, "contract": Receivable.contract_id}
 
 
+def allocations_changed_after(session: Session, as_of: date) -> bool:
+    """Whether any allocation was applied or reversed after `as_of` (two probes of the date indexes).
+
+    When none was, every item's stored open amount is its open amount at the end of `as_of`.
+    """
+    applied = select(Allocation.id).where(Allocation.applied_on > as_of).exists()
+    reversed_later = select(Allocation.id).where(Allocation.reversed_on > as_of).exists()
+    return bool(session.execute(select(or_(applied, reversed_later))).scalar())
+
+
 def open_items_on(as_of: date, *criteria: ColumnElement[bool], group: AgingGroup = "debtor",
-                  with_bucket: bool = False) -> Select[Any]:
+                  with_bucket: bool = False, changed_later: bool = True) -> Select[Any]:
     """Every item open at the end of `as_of`: id, group key, currency, due date and open amount then.
 
     Two branches so that each uses its own index: items open today (the partial, covering open-items
     index, so grouping by debtor never touches the table), and items closed today that were still open
     on `as_of` (found through later allocations). `criteria` on Receivable narrow both branches.
-    `with_bucket` adds `bucket`, the position of the item's aging bucket in BUCKETS.
+    `with_bucket` adds `bucket`, the position of the item's aging bucket in BUCKETS. `changed_later=False`
+    (see `allocations_changed_after`) leaves the later allocations out: the first branch alone, with no
+    join, which PostgreSQL can also scan and sum in parallel.
     """
-    changes = allocation_changes_after(as_of).cte("allocation_changes")
-    open_on_date = Receivable.open_amount + func.coalesce(changes.c.adjustment, 0)
     columns: list[Any] = [Receivable.id.label("receivable_id"), _GROUP_COLUMN[group].label("group_id"),
                           Receivable.currency, Receivable.due_date]
     if with_bucket:
         columns.append(bucket_number(Receivable.due_date, as_of).label("bucket"))
+    if not changed_later:
+        return select(*columns, Receivable.open_amount).where(
+            Receivable.open_amount != 0, Receivable.issue_date <= as_of, *criteria)
+    changes = allocation_changes_after(as_of).cte("allocation_changes")
+    open_on_date = Receivable.open_amount + func.coalesce(changes.c.adjustment, 0)
     open_now = (
         select(*columns, type_coerce(open_on_date, Amount).label("open_amount"))
         .outerjoin(changes, changes.c.receivable_id == Receivable.id)
@@ -81,9 +98,10 @@ def bucket_number(due_date: SQLColumnExpression[date], as_of: date) -> ColumnEle
 def bucket_sums(bucket: ColumnElement[int], open_amount: ColumnElement[Any]) -> list[Any]:
     """One SUM per bucket over items already numbered by `bucket_number`.
 
-    Numbering each item once and summing by an integer costs a third less in SQLite than a date range
-    per bucket (seven CASEs of one or two text comparisons for every item)."""
-    return [type_coerce(func.sum(case((bucket == position, open_amount), else_=literal(0, Amount))), Amount)
+    Each item is added to its own bucket's sum only (FILTER), not as a zero to the six others: numeric
+    additions are what an aging costs in PostgreSQL (a third less time over a million items); in SQLite
+    numbering each item once costs a third less than a date range per bucket."""
+    return [type_coerce(func.coalesce(func.sum(open_amount).filter(bucket == position), literal(0, Amount)), Amount)
             .label(label) for position, label in enumerate(BUCKETS)]
 
 
@@ -95,7 +113,8 @@ def aging_rows(session: Session, as_of: date, by: AgingGroup = "debtor") -> list
     if session.get_bind().dialect.name == "postgresql":
         # PostgreSQL's default 4 MB spills the grouping of a million-item ledger to disk in batches.
         session.execute(text(f"SET LOCAL work_mem = '{AGING_WORK_MEM}'"))
-    items = open_items_on(as_of, group=by, with_bucket=True).subquery()
+    items = open_items_on(as_of, group=by, with_bucket=True,
+                          changed_later=allocations_changed_after(session, as_of)).subquery()
     totals = (
         select(items.c.group_id, items.c.currency, *bucket_sums(items.c.bucket, items.c.open_amount))
         .group_by(items.c.group_id, items.c.currency)

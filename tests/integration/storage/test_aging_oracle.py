@@ -8,13 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.domain.aging import BUCKETS, AgingRow, aging_bucket, aging_row, days_past_due
 from receivables.domain.money import ZERO
 from receivables.services.demo import load_demo
-from receivables.storage.queries.aging import NO_CONTRACT, aging_rows
+from receivables.storage.queries.aging import NO_CONTRACT, aging_rows, allocations_changed_after
 from receivables.storage.schema import Allocation, Company, Contract, Debtor, Receivable
 
 AS_OF = date(2026, 6, 30)
@@ -60,3 +60,15 @@ def test_aging_statement_equals_item_by_item_aging_on_every_date(sessions: sessi
             actual = sorted(aging_rows(session, as_of, by), key=lambda r: (r.key, r.currency))  # type: ignore[arg-type]
             assert actual == expected, f"aging by {by} on {as_of}"
         assert any(r.buckets[">365"] for r in _aging_item_by_item(session, AS_OF, by))
+
+
+def test_the_oracle_dates_cover_both_statements_with_and_without_later_allocations(
+        sessions: sessionmaker[Session]) -> None:
+    load_demo(sessions, size="small", seed=11, as_of=AS_OF, actor="test")
+    with sessions() as session:
+        later = {as_of: allocations_changed_after(session, as_of) for as_of in DATES}
+        last_change = session.execute(select(func.max(func.coalesce(Allocation.reversed_on, Allocation.applied_on)))
+                                      ).scalar_one()
+    assert later[AS_OF] is False  # the stored open amounts are the answer: no join with allocations
+    assert all(later[as_of] for as_of in DATES if as_of < last_change)
+    assert any(later.values())
