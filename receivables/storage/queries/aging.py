@@ -62,7 +62,8 @@ def open_items_on(as_of: date, *criteria: ColumnElement[bool], group: AgingGroup
     on `as_of` (found through later allocations). `criteria` on Receivable narrow both branches.
     `with_bucket` adds `bucket`, the position of the item's aging bucket in BUCKETS. `changed_later=False`
     (see `allocations_changed_after`) leaves the later allocations out: the first branch alone, with no
-    join, which PostgreSQL can also scan and sum in parallel.
+    join, which PostgreSQL scans and sums in parallel. (SQLite keeps the union: it flattens a plain
+    subquery into the grouping and would then work out each item's bucket once per bucket sum.)
     """
     columns: list[Any] = [Receivable.id.label("receivable_id"), _GROUP_COLUMN[group].label("group_id"),
                           Receivable.currency, Receivable.due_date]
@@ -110,11 +111,12 @@ def aging_rows(session: Session, as_of: date, by: AgingGroup = "debtor") -> list
     aggregated on integer keys first and only then joined to the names."""
     if by not in _GROUP_COLUMN:
         raise ValueError(f"aging by {by!r}: expected debtor, contract or company")
-    if session.get_bind().dialect.name == "postgresql":
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    if postgresql:
         # PostgreSQL's default 4 MB spills the grouping of a million-item ledger to disk in batches.
         session.execute(text(f"SET LOCAL work_mem = '{AGING_WORK_MEM}'"))
-    items = open_items_on(as_of, group=by, with_bucket=True,
-                          changed_later=allocations_changed_after(session, as_of)).subquery()
+    changed_later = not postgresql or allocations_changed_after(session, as_of)
+    items = open_items_on(as_of, group=by, with_bucket=True, changed_later=changed_later).subquery()
     totals = (
         select(items.c.group_id, items.c.currency, *bucket_sums(items.c.bucket, items.c.open_amount))
         .group_by(items.c.group_id, items.c.currency)
