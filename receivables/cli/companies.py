@@ -9,9 +9,8 @@ import typer
 
 from receivables.cli.app import state
 from receivables.cli.output import OutputFormat, console, fail, print_json, print_table
-from receivables.services.companies import edit_company, list_companies
-from receivables.storage.blobs import BlobStore
-from receivables.storage.database import unit_of_work
+
+# Services and storage are imported inside each command (see the start-up rule in cli/app.py).
 
 company_app = typer.Typer(help="Our companies (creditors): letterhead and bank details. 我方公司。",
                           no_args_is_help=True)
@@ -24,6 +23,9 @@ def register(app: typer.Typer) -> None:
 @company_app.command("list")
 def company_list(ctx: typer.Context, output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """List our companies."""
+    from receivables.services.companies import list_companies
+    from receivables.storage.database import unit_of_work
+
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:
         companies = list_companies(session)
@@ -49,6 +51,10 @@ def company_edit(
     logo: Optional[Path] = typer.Option(None, "--logo", help="PNG or JPEG for the letterhead."),
 ) -> None:
     """Set letterhead and bank details used in letters. 设置函件抬头与收款账户。"""
+    from receivables.services.companies import edit_company
+    from receivables.storage.blobs import BlobStore
+    from receivables.storage.database import unit_of_work
+
     changes = {k: v for k, v in {"credit_code": credit_code, "address": address, "phone": phone, "bank_name": bank,
                                  "bank_account": account, "contact_name": contact,
                                  "contact_phone": contact_phone}.items() if v is not None}

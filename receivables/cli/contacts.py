@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
 from receivables.cli.app import state
 from receivables.cli.output import OutputFormat, console, error_console, fail, print_json, print_table
-from receivables.services import orgmap
-from receivables.services.interactions import set_hygiene
-from receivables.storage.database import unit_of_work
+
+if TYPE_CHECKING:
+    from receivables.services.orgmap import ContactView
+
+# Services and storage are imported inside each command (see the start-up rule in cli/app.py).
 
 contacts_app = typer.Typer(help="The people inside each debtor: roles, stance, reporting lines, routing. 联系人与组织图。",
                            no_args_is_help=True)
@@ -68,6 +70,9 @@ def contacts_add(ctx: typer.Context, code: str = typer.Argument(..., help="Debto
                  decision_maker: Optional[str] = DECIDES, channel: Optional[str] = CHANNEL,
                  hours: Optional[str] = HOURS, active: Optional[str] = ACTIVE, notes: Optional[str] = NOTES) -> None:
     """Add a person to a debtor's map. 新增联系人。"""
+    from receivables.services import orgmap
+    from receivables.storage.database import unit_of_work
+
     fields = _fields(name=name, role=role, title=title, department=department, phone=phone, mobile=mobile,
                      email=email, address=address, stance=stance, reports_to=reports_to,
                      decision_maker=_yes_no(decision_maker, "--decision-maker"), preferred_channel=channel,
@@ -89,6 +94,9 @@ def contacts_edit(ctx: typer.Context, code: str = typer.Argument(..., help="Debt
                   decision_maker: Optional[str] = DECIDES, channel: Optional[str] = CHANNEL,
                   hours: Optional[str] = HOURS, active: Optional[str] = ACTIVE, notes: Optional[str] = NOTES) -> None:
     """Change a contact's details (what is not given stays). 修改联系人。"""
+    from receivables.services import orgmap
+    from receivables.storage.database import unit_of_work
+
     fields = _fields(name=name, role=role, title=title, department=department, phone=phone, mobile=mobile,
                      email=email, address=address, stance=stance, reports_to=reports_to,
                      decision_maker=_yes_no(decision_maker, "--decision-maker"), preferred_channel=channel,
@@ -106,6 +114,9 @@ def contacts_edit(ctx: typer.Context, code: str = typer.Argument(..., help="Debt
 def contacts_list(ctx: typer.Context, code: Optional[str] = typer.Argument(None, help="Debtor code (default: all)."),
                   output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """List contacts with role, stance and superior. 联系人列表。"""
+    from receivables.services import orgmap
+    from receivables.storage.database import unit_of_work
+
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:
         views = orgmap.list_contacts(session, code)
@@ -124,6 +135,9 @@ def contacts_show(ctx: typer.Context, code: str = typer.Argument(..., help="Debt
                   contact: str = typer.Argument(..., help="The contact's name (or #id)."),
                   output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """Everything about one contact. 联系人详情。"""
+    from receivables.services import orgmap
+    from receivables.storage.database import unit_of_work
+
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:
         view = orgmap.show_contact(session, code, contact)
@@ -134,7 +148,9 @@ def contacts_show(ctx: typer.Context, code: str = typer.Argument(..., help="Debt
                 [[k, "yes" if v is True else "no" if v is False else v] for k, v in _items(view)])
 
 
-def _items(view: orgmap.ContactView) -> list[tuple[str, Any]]:
+def _items(view: ContactView) -> list[tuple[str, Any]]:
+    from receivables.services import orgmap
+
     return [(name, getattr(view, name)) for name in orgmap.ContactView.__dataclass_fields__]
 
 
@@ -144,6 +160,9 @@ def contacts_route(ctx: typer.Context, code: str = typer.Argument(..., help="Deb
                                              "comma-separated, e.g. finance,boss."),
                    output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """Who an escalation step reaches, in order, and the gaps in the map. 催收升级路径。"""
+    from receivables.services import orgmap
+    from receivables.storage.database import unit_of_work
+
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:
         found = orgmap.escalation_route(session, code, orgmap.parse_roles(roles))
@@ -162,6 +181,8 @@ def contacts_chart(ctx: typer.Context, code: str = typer.Argument(..., help="Deb
                    roles: str = typer.Option("finance,boss", "--roles", help="The escalation step to highlight.")) -> None:
     """Draw the debtor's organization map with the escalation path highlighted. 组织图。"""
     from receivables.files.org_chart import ChartFontWarning, draw_org_chart
+    from receivables.services import orgmap
+    from receivables.storage.database import unit_of_work
 
     if out.suffix.lower() not in (".svg", ".png"):
         fail(f"--out must end in .svg or .png, not {out.name!r}")
@@ -185,12 +206,14 @@ def contacts_hygiene(ctx: typer.Context,
                      per_week: Optional[int] = typer.Option(None, "--per-week", min=1,
                                                             help="Most outbound contacts per debtor in 7 days.")) -> None:
     """Show or set contact-hygiene limits (no harassment). 联系频次与时段限制。"""
+    from receivables.services import orgmap
+    from receivables.services.interactions import hygiene_rules, set_hygiene
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     runtime = cli.open()
     with unit_of_work(runtime.sessions) as session:
         if hours is None and per_day is None and per_week is None:
-            from receivables.services.interactions import hygiene_rules
-
             debtor_id = orgmap.find_debtor(session, code).id if code else None
             rules = hygiene_rules(session, debtor_id)
         else:

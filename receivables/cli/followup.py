@@ -13,8 +13,8 @@ from receivables.cli.options import AS_OF, as_of_date
 from receivables.cli.output import OutputFormat, console, print_json, print_table
 from receivables.domain.dates import parse_date
 from receivables.domain.money import parse_amount
-from receivables.services import disputes, interactions, promises, timeline
-from receivables.storage.database import unit_of_work
+
+# Services and storage are imported inside each command (see the start-up rule in cli/app.py).
 
 interactions_app = typer.Typer(help="Calls, visits, e-mails, letters, meetings, messages. 联络记录。",
                                no_args_is_help=True)
@@ -73,6 +73,9 @@ def interactions_log(
                                                   "the allowed hours or limits is needed (recorded)."),
 ) -> None:
     """Record a contact with a debtor; outbound ones must respect the hygiene limits. 记录联络。"""
+    from receivables.services import interactions
+    from receivables.storage.database import unit_of_work
+
     moment = _moment(at)
     follow = _day(next_step_on, "--next-step-on")
     cli = state(ctx)
@@ -91,6 +94,9 @@ def interactions_log(
 def interactions_list(ctx: typer.Context, code: Optional[str] = typer.Argument(None, help="Debtor code."),
                       output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """List interactions, oldest first. 联络记录列表。"""
+    from receivables.services import interactions
+    from receivables.storage.database import unit_of_work
+
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:
         views = interactions.list_interactions(session, code)
@@ -113,6 +119,9 @@ def promises_list(ctx: typer.Context,
                   as_of: Optional[str] = AS_OF,
                   output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """List promises to pay with their outcome (add one with `promises add`). 付款承诺。"""
+    from receivables.services import promises
+    from receivables.storage.database import unit_of_work
+
     if ctx.invoked_subcommand is not None:
         return
     day = as_of_date(as_of)
@@ -139,6 +148,9 @@ def promises_add(ctx: typer.Context, code: str = typer.Argument(..., help="Debto
                  note: Optional[str] = typer.Option(None, "--note"),
                  as_of: Optional[str] = typer.Option(None, "--on", help="When the promise was made (default today).")) -> None:
     """Record a promise to pay. 记录付款承诺。"""
+    from receivables.services import promises
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     promised = _day(by, "--by")
     assert promised is not None
@@ -158,6 +170,9 @@ def disputes_list(ctx: typer.Context,
                   as_of: Optional[str] = AS_OF,
                   output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """List disputes with their age (open or resolve one with `disputes open|resolve`). 争议列表。"""
+    from receivables.services import disputes
+    from receivables.storage.database import unit_of_work
+
     if ctx.invoked_subcommand is not None:
         return
     day = as_of_date(as_of)
@@ -182,6 +197,9 @@ def disputes_open(ctx: typer.Context, code: str = typer.Argument(..., help="Debt
                   contact: Optional[str] = typer.Option(None, "--contact", help="Who raised it (name or #id)."),
                   on: Optional[str] = typer.Option(None, "--on", help="Date opened (default today).")) -> None:
     """Open a dispute on items: they are held out of dunning until it is resolved. 登记争议。"""
+    from receivables.services import disputes
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(on)
     parsed = []
     for text in items:
@@ -202,6 +220,9 @@ def disputes_resolve(ctx: typer.Context, dispute_id: int = typer.Argument(..., h
                      note: Optional[str] = typer.Option(None, "--note"),
                      on: Optional[str] = typer.Option(None, "--on", help="Date resolved (default today).")) -> None:
     """Resolve a dispute; its items return to dunning. 解决争议。"""
+    from receivables.services import disputes
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(on)
     cli = state(ctx)
     runtime = cli.open()
@@ -215,6 +236,9 @@ def debtor_timeline(ctx: typer.Context, code: str = typer.Argument(..., help="De
                     as_of: Optional[str] = AS_OF,
                     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format")) -> None:
     """Everything about a debtor in date order. 客户时间线。"""
+    from receivables.services import timeline
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     runtime = state(ctx).open()
     with unit_of_work(runtime.sessions) as session:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -13,8 +13,11 @@ from receivables.cli.options import AS_OF, as_of_date
 from receivables.cli.output import OutputFormat, console, print_json, print_table
 from receivables.domain.dates import parse_date
 from receivables.domain.money import parse_amount
-from receivables.services import projects, targets
-from receivables.storage.database import unit_of_work
+
+if TYPE_CHECKING:
+    from receivables.services.projects import ProjectLine, RetentionDue
+
+# Services and storage are imported inside each command (see the start-up rule in cli/app.py).
 
 project_app = typer.Typer(help="One construction contract: add, terms, variations, milestones, billing, acceptance, "
                                "settlement. 工程项目。", no_args_is_help=True)
@@ -74,7 +77,7 @@ def _flags(flags: list[str] | tuple[str, ...]) -> None:
         _say(f"flag: {flag}")
 
 
-def _line_json(line: projects.ProjectLine) -> dict[str, Any]:
+def _line_json(line: ProjectLine) -> dict[str, Any]:
     return {"debtor": line.debtor_code, "debtor_name": line.debtor_name, "contract": line.contract_number,
             "title": line.title, "project": line.project, "project_manager": line.project_manager,
             "currency": line.currency, "value": line.value, "billed": line.billed, "received": line.received,
@@ -89,6 +92,9 @@ def projects_list(ctx: typer.Context,
                   as_of: Optional[str] = AS_OF, output_format: OutputFormat = FORMAT) -> None:
     """Construction contracts: value, billed, received, open, overdue, retention held and due, next due, late
     interest. 工程项目一览。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     with unit_of_work(state(ctx).open().sessions) as session:
         lines = projects.list_projects(session, day, pm=pm)
@@ -109,6 +115,9 @@ def project_show(ctx: typer.Context, number: str = typer.Argument(..., help="Con
                  debtor: Optional[str] = DEBTOR, as_of: Optional[str] = AS_OF,
                  output_format: OutputFormat = FORMAT) -> None:
     """One contract: figures, terms, dates with their rules, flags, milestones, items and history. 项目详情。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     with unit_of_work(state(ctx).open().sessions) as session:
         detail = projects.show_project(session, number, day, debtor=debtor)
@@ -179,6 +188,9 @@ def project_add(
 ) -> None:
     """Record a construction contract and its terms (an existing contract becomes a construction contract).
     登记施工合同。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     rate = _percent(retention_rate, "--retention-rate")
     assert rate is not None
@@ -205,6 +217,9 @@ def project_edit(
     return_on: Optional[str] = typer.Option(None, "--return-on", help="Agreed retention return date. 约定返还日期。"),
 ) -> None:
     """Change a contract's construction terms (retention terms are fixed once settled). 修改项目条款。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     changes: dict[str, Any] = {name: value for name, value in (
         ("project", project), ("project_manager", pm), ("retention_rate", _percent(retention_rate, "--retention-rate")),
         ("defect_liability_months", defect_months), ("final_payment_days", final_payment_days),
@@ -228,6 +243,9 @@ def project_variation(
     debtor: Optional[str] = DEBTOR,
 ) -> None:
     """Record a signed variation (change order) on the contract value. 登记合同变更。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     value = _amount(amount, "--amount")
     signed = _day(on, "--on")
@@ -249,6 +267,9 @@ def project_milestone(
     debtor: Optional[str] = DEBTOR,
 ) -> None:
     """Add a progress-billing milestone (percent or amount). 添加进度款节点。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     with unit_of_work(cli.open().sessions) as session:
         projects.add_milestone(session, number, code=code, actor=cli.actor, percent=_percent(percent, "--percent"),
@@ -268,6 +289,9 @@ def project_bill(
     debtor: Optional[str] = DEBTOR,
 ) -> None:
     """Bill a milestone: a progress receivable due per the payment terms. 进度款开票。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     day = _day(on, "--on") or as_of_date(None)
     with unit_of_work(cli.open().sessions) as session:
@@ -285,6 +309,9 @@ def project_accept(
     debtor: Optional[str] = DEBTOR,
 ) -> None:
     """Record completion acceptance (or the completion report). 登记竣工验收。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     with unit_of_work(cli.open().sessions) as session:
         projects.record_acceptance(session, number, actor=cli.actor, debtor=debtor, accepted_on=_day(on, "--on"),
@@ -302,6 +329,9 @@ def project_settle(
 ) -> None:
     """Record the settlement: creates the balance (or a credit) and the retention receivable; cannot be undone.
     登记结算（生成结算款与质保金应收）。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     settled = _amount(amount, "--amount")
     day = _day(on, "--on")
     assert settled is not None and day is not None
@@ -327,6 +357,9 @@ def retention_list(ctx: typer.Context,
                                                              "天数内到期。"),
                    as_of: Optional[str] = AS_OF, output_format: OutputFormat = FORMAT) -> None:
     """Retention money held: overdue and coming due, with the rule of each date. 质保金到期。"""
+    from receivables.services import projects
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     with unit_of_work(state(ctx).open().sessions) as session:
         views = projects.retention_due(session, day, within_days=within)
@@ -340,7 +373,7 @@ def retention_list(ctx: typer.Context,
                   v.due_date, (v.due_date - day).days, v.rule, v.claim_from) for v in views], right_align=(5, 7))
 
 
-def _retention_json(view: projects.RetentionDue) -> dict[str, Any]:
+def _retention_json(view: RetentionDue) -> dict[str, Any]:
     return {"debtor": view.debtor_code, "debtor_name": view.debtor_name, "contract": view.contract_number,
             "receivable": view.receivable_number, "project_manager": view.project_manager, "amount": view.amount,
             "currency": view.currency, "due_date": view.due_date, "rule": view.rule, "claim_from": view.claim_from,
@@ -357,6 +390,9 @@ def targets_set(
     currency: str = typer.Option("CNY", "--currency"),
 ) -> None:
     """Set the amount to recover in a period (replaces an earlier target). 设定回款目标。"""
+    from receivables.services import targets
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     value = _amount(amount, "--amount")
     assert value is not None
@@ -372,6 +408,9 @@ def targets_report(ctx: typer.Context,
                    period: str = typer.Option(..., "--period", help="2026, 2026-Q4 or 2026-11. 期间。"),
                    output_format: OutputFormat = FORMAT) -> None:
     """Targets of a period: target, recovered in the period, rate, open amount left. 回款目标完成情况。"""
+    from receivables.services import targets
+    from receivables.storage.database import unit_of_work
+
     with unit_of_work(state(ctx).open().sessions) as session:
         lines = targets.targets_report(session, period)
     if output_format is OutputFormat.json:

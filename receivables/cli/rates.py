@@ -6,14 +6,13 @@ from pathlib import Path
 from typing import Optional
 
 import typer
-from sqlalchemy.engine import make_url
 
 from receivables.cli.app import CliState, state
 from receivables.cli.output import OutputFormat, console, fail, print_json, print_table
 from receivables.domain.dates import parse_date
 from receivables.domain.rates import SERIES, RateError, RateSeries, parse_percent
-from receivables.services import rates
-from receivables.storage.database import unit_of_work
+
+# SQLAlchemy, services and storage are imported inside each function (see the start-up rule in cli/app.py).
 
 rates_app = typer.Typer(help="Reference-rate tables for late interest: list, add. 基准利率。", no_args_is_help=True)
 
@@ -24,6 +23,10 @@ def register(app: typer.Typer) -> None:
 
 def _database_in_use(cli: CliState) -> bool:
     """A database to read user fixings from: configured, and (for the default SQLite file) already created."""
+    from sqlalchemy.engine import make_url
+
+    from receivables.services import rates
+
     url = make_url(cli.settings.database_url)
     if (url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:")
             and not Path(url.database).exists()):
@@ -33,6 +36,8 @@ def _database_in_use(cli: CliState) -> bool:
 
 def rate_tables(ctx: typer.Context) -> tuple[dict[str, RateSeries], str]:
     """Every series and where it came from: the shipped tables, plus the database's fixings once initialised."""
+    from receivables.services import rates
+
     cli = state(ctx)
     if not _database_in_use(cli):
         return rates.shipped_series(), "shipped tables only (no initialised database)"
@@ -49,6 +54,9 @@ def rates_add(
     source: Optional[str] = typer.Option(None, "--source", help="Where the figure was published."),
 ) -> None:
     """Add a fixing to a series, valid from DATE until the next one (recorded in the audit log)."""
+    from receivables.services import rates
+    from receivables.storage.database import unit_of_work
+
     try:
         day = parse_date(effective_on)
         value = parse_percent(percent)
@@ -68,6 +76,8 @@ def rates_list(
     output_format: OutputFormat = typer.Option(OutputFormat.table, "--format"),
 ) -> None:
     """The fixings of every series (or one), shipped and added, each valid until the next."""
+    from receivables.services import rates
+
     cli = state(ctx)
     if _database_in_use(cli):
         with cli.open(require_schema=False).sessions() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
@@ -13,8 +13,11 @@ from receivables.cli.app import state
 from receivables.cli.options import AS_OF, as_of_date
 from receivables.cli.output import OutputFormat, console, error_console, print_json, print_table
 from receivables.domain.matching import ZERO, LedgerLine
-from receivables.services.reconcile import MatchRun, match_debtor_ledger
-from receivables.storage.database import unit_of_work
+
+if TYPE_CHECKING:
+    from receivables.services.reconcile import MatchRun
+
+# Services and storage are imported inside the command (see the start-up rule in cli/app.py).
 
 reconcile_app = typer.Typer(help="Match a debtor's own ledger against ours. 往来对账。", no_args_is_help=True)
 
@@ -43,6 +46,9 @@ def reconcile_match(
     """Match THEIR_FILE against our ledger: by document number, by amount within the date window, then one
     line against several. Shows both balances and the lines that explain the difference.
     按单号、金额与日期、拆分合并三步核对，列出差异。"""
+    from receivables.services.reconcile import match_debtor_ledger
+    from receivables.storage.database import unit_of_work
+
     day = as_of_date(as_of)
     cli = state(ctx)
     runtime = cli.open()

@@ -11,11 +11,10 @@ import typer
 
 from receivables.cli.app import state
 from receivables.cli.output import console, fail
+from receivables.domain.users import ROLES
 
-from receivables.services.setup import initialise, require_current_schema
-from receivables.services.tokens import create_token
-from receivables.services.users import ROLES, add_demo_users, add_user, disable_user, set_password
-from receivables.storage.database import unit_of_work
+# Services, storage, uvicorn and the web application are imported inside each command (see the start-up rule
+# in cli/app.py).
 
 user_app = typer.Typer(help="People who sign in to the web application. 用户。", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens for other systems. 接口令牌。", no_args_is_help=True)
@@ -37,6 +36,9 @@ def serve(ctx: typer.Context,
     """Run the web application and the JSON API. 启动网页应用。"""
     import uvicorn
 
+    from receivables.services.setup import initialise, require_current_schema
+    from receivables.services.users import add_demo_users
+    from receivables.storage.database import unit_of_work
     from receivables.web.security import SecretKeyError, load_secret_key
 
     cli = state(ctx)
@@ -91,6 +93,9 @@ def user_add(ctx: typer.Context, name: str = typer.Argument(..., help="Sign-in n
              password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin.")
              ) -> None:
     """Add a user (the password is asked for, or read from stdin). 添加用户。"""
+    from receivables.services.users import add_user
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     runtime = cli.open()
     password = _read_password(password_stdin)
@@ -103,6 +108,9 @@ def user_add(ctx: typer.Context, name: str = typer.Argument(..., help="Sign-in n
 def user_passwd(ctx: typer.Context, name: str = typer.Argument(...),
                 password_stdin: bool = typer.Option(False, "--password-stdin")) -> None:
     """Set a new password; the user's open sessions end. 修改密码。"""
+    from receivables.services.users import set_password
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     runtime = cli.open()
     password = _read_password(password_stdin)
@@ -114,6 +122,9 @@ def user_passwd(ctx: typer.Context, name: str = typer.Argument(...),
 @user_app.command("disable")
 def user_disable(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
     """The user can no longer sign in; open sessions end. 停用用户。"""
+    from receivables.services.users import disable_user
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     runtime = cli.open()
     with unit_of_work(runtime.sessions) as session:
@@ -125,6 +136,9 @@ def user_disable(ctx: typer.Context, name: str = typer.Argument(...)) -> None:
 def token_create(ctx: typer.Context, name: str = typer.Argument(..., help="Name of the calling system."),
                  role: str = typer.Option(..., "--role", help=ROLE_HELP)) -> None:
     """Create an API token; it is printed once and only its hash is kept. 创建接口令牌。"""
+    from receivables.services.tokens import create_token
+    from receivables.storage.database import unit_of_work
+
     cli = state(ctx)
     runtime = cli.open()
     with unit_of_work(runtime.sessions) as session:

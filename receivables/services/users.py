@@ -13,12 +13,13 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+# Defined in the domain so that the CLI can name the roles without loading this module; re-exported here.
+from receivables.domain.users import ROLES as ROLES  # noqa: PLC0414
 from receivables.services.errors import Refused, UnknownRecord
 from receivables.storage import audit
 from receivables.storage.schema import SignInFailure, User
 from receivables.storage.schema.base import utc_now
 
-ROLES: tuple[str, ...] = ("admin", "finance", "legal", "project_manager", "viewer")
 LOCALES: tuple[str, ...] = ("zh", "en")
 MIN_PASSWORD_LENGTH = 10
 

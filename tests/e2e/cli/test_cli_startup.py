@@ -15,10 +15,6 @@ import receivables.cli
 # What a module under receivables/cli must not load just by being imported.
 HEAVY = ("sqlalchemy", "alembic", "reportlab", "docx", "openpyxl", "fastapi", "starlette", "uvicorn", "jinja2",
          "apscheduler", "pypdf", "PIL", "psycopg", "argon2", "multiprocessing", "letters")
-# Modules that still import services at module level; remove a name once its module is fixed (the test
-# below fails if a listed module has become light, so the list only shrinks). Never add to it.
-NOT_YET_LAZY = {"calc", "companies", "contacts", "followup", "interest_calc", "projects", "rates", "reconcile",
-                "web"}
 CLI_MODULES = sorted(m.name for m in pkgutil.iter_modules(receivables.cli.__path__))
 
 
@@ -32,15 +28,17 @@ def _heavy_modules_loaded_by(code: str) -> list[str]:
 @pytest.mark.parametrize("module", CLI_MODULES)
 def test_a_cli_module_imports_no_database_or_document_library_at_module_level(module: str) -> None:
     heavy = _heavy_modules_loaded_by(f"import receivables.cli.{module}")
-    if module in NOT_YET_LAZY:
-        assert heavy, f"receivables.cli.{module} is light now: remove it from NOT_YET_LAZY"
-    else:
-        assert heavy == [], (f"importing receivables.cli.{module} loads {heavy}: import them inside the command "
-                             "function (see the start-up rule in receivables/cli/app.py)")
+    assert heavy == [], (f"importing receivables.cli.{module} loads {heavy}: import them inside the command "
+                         "function (see the start-up rule in receivables/cli/app.py)")
 
 
 def test_ledger_and_the_command_tree_load_without_sqlalchemy() -> None:
     assert _heavy_modules_loaded_by("import receivables.cli.app, receivables.cli.ledger") == []
+
+
+def test_registering_every_command_loads_no_database_or_document_library() -> None:
+    """What every command pays before it runs: the whole tree, as `main` builds it."""
+    assert _heavy_modules_loaded_by("import receivables.cli.app; sys.modules['receivables.cli.app']._register()") == []
 
 
 def test_help_through_the_console_script_loads_no_document_or_web_library() -> None:
