@@ -22,7 +22,7 @@ from receivables.services.disputes import open_dispute
 from receivables.services.errors import Refused, UnknownRecord
 from receivables.services.orgmap import find_debtor
 from receivables.services.promises import add_promise
-from receivables.services.statement_responses import record_response
+from receivables.services.statement_responses import record_link_confirmation
 from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
 from receivables.storage.frozen import frozen_value
@@ -307,9 +307,10 @@ def confirm_balance(session: Session, token: str, *, signer: str, arrival: Arriv
         number = session.execute(select(Letter.number).join(Statement, Statement.letter_id == Letter.id)
                                  .where(Statement.id == access.statement_id)).scalar_one()
         receipt = _receipt_pdf(access, number, name, arrival)
-        response = record_response(session, number, kind="confirmed", responded_on=arrival.as_of, actor=access.actor,
-                                   blobs=blobs, signer=name, slip=receipt, slip_name=f"online-confirmation-{number}.pdf",
-                                   notes=f"confirmed online through link #{access.link_id} from {arrival.address}")
+        response = record_link_confirmation(
+            session, access, number, responded_on=arrival.as_of, blobs=blobs, signer=name, receipt=receipt,
+            receipt_name=f"online-confirmation-{number}.pdf",
+            notes=f"confirmed online through link #{access.link_id} from {arrival.address}")
         return _record_answer(session, access, arrival, "confirmed", {
             "statement": number, "balance": response.our_balance, "limitation_event": response.limitation_event_id},
             signer=name, record=f"statement_response:{response.id}", statement_id=access.statement_id,

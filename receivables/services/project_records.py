@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from receivables.domain import projects as rules
 from receivables.domain.money import ZERO, normalize_currency
 from receivables.services.errors import Refused, UnknownRecord
+from receivables.services.users import require_role
 from receivables.storage import audit
 from receivables.storage.ledger import refresh_open_amounts
 from receivables.storage.schema import Company, Contract, Debtor, Receivable
@@ -30,6 +31,8 @@ from receivables.storage.schema.projects import (
 from receivables.storage.types import Amount
 
 BILLED_KINDS = ("invoice", "progress", "credit_note")
+PROJECT_ROLES = ("project_manager", "finance")
+"""Who records a project's facts, by hand or by import (admin always may); reading them is open to every role."""
 
 
 class ProjectRefused(Refused):
@@ -225,7 +228,8 @@ def add_project(session: Session, *, debtor: str, number: str, actor: str, amoun
                 defect_liability_months: int = rules.DEFAULT_DEFECT_LIABILITY_MONTHS,
                 final_payment_days: int | None = None, retention_return_on: date | None = None) -> list[str]:
     """Record a construction contract (new, or an existing contract of the debtor made a construction contract)
-    with its terms; returns the flags on what was recorded."""
+    with its terms; returns the flags on what was recorded. Needs the project_manager or finance role."""
+    require_role(session, actor, PROJECT_ROLES, doing="recording a construction project")
     debtor_row = session.execute(select(Debtor).where(Debtor.code == debtor)).scalar_one_or_none()
     if debtor_row is None:
         raise UnknownRecord(f"unknown debtor {debtor!r}")
@@ -277,7 +281,14 @@ def add_project(session: Session, *, debtor: str, number: str, actor: str, amoun
 
 def edit_project(session: Session, number: str, changes: dict[str, Any], *, actor: str,
                  debtor: str | None = None) -> list[str]:
-    """Change construction facts (project, manager, retention terms, dates); returns the flags after the change."""
+    """Change construction facts (project, manager, retention terms, dates); returns the flags after the change.
+    Needs the project_manager or finance role."""
+    require_role(session, actor, PROJECT_ROLES, doing="changing a project's terms")
+    return _edit_project(session, number, changes, actor=actor, debtor=debtor)
+
+
+def _edit_project(session: Session, number: str, changes: dict[str, Any], *, actor: str,
+                  debtor: str | None) -> list[str]:
     contract, debtor_row = find_contract(session, number, debtor)
     facts = _facts(session, contract)
     unknown = sorted(set(changes) - set(_TERM_FIELDS))
@@ -296,7 +307,9 @@ def edit_project(session: Session, number: str, changes: dict[str, Any], *, acto
 
 def record_acceptance(session: Session, number: str, *, actor: str, debtor: str | None = None,
                       accepted_on: date | None = None, completion_report_on: date | None = None) -> None:
-    """Record completion acceptance, or the contractor's completion report when the employer delays acceptance."""
+    """Record completion acceptance, or the contractor's completion report when the employer delays acceptance.
+    Needs the project_manager or finance role."""
+    require_role(session, actor, PROJECT_ROLES, doing="recording completion acceptance")
     if accepted_on is None and completion_report_on is None:
         raise ProjectRefused("give the acceptance date (--on) or the completion report date (--report)")
     changes: dict[str, Any] = {}
@@ -304,12 +317,14 @@ def record_acceptance(session: Session, number: str, *, actor: str, debtor: str 
         changes["accepted_on"] = accepted_on
     if completion_report_on is not None:
         changes["completion_report_on"] = completion_report_on
-    edit_project(session, number, changes, actor=actor, debtor=debtor)
+    _edit_project(session, number, changes, actor=actor, debtor=debtor)
 
 
 def add_variation(session: Session, number: str, *, reference: str, amount: Decimal, signed_on: date, actor: str,
                   description: str | None = None, debtor: str | None = None) -> Decimal:
-    """Record a signed change order; returns the contract value with every variation."""
+    """Record a signed change order; returns the contract value with every variation. Needs the project_manager
+    or finance role."""
+    require_role(session, actor, PROJECT_ROLES, doing="recording a contract variation")
     contract, debtor_row = find_contract(session, number, debtor)
     _facts(session, contract)
     earlier = list(session.execute(select(ContractVariation.amount)
@@ -377,7 +392,9 @@ def save_milestones(session: Session, batch: Sequence[MilestoneRequest], keys: S
 def add_milestone(session: Session, number: str, *, code: str, actor: str, percent: Decimal | None = None,
                   amount: Decimal | None = None, title: str | None = None, planned_on: date | None = None,
                   debtor: str | None = None) -> None:
-    """Add a progress-billing milestone: a percent of the contract value or a fixed amount."""
+    """Add a progress-billing milestone: a percent of the contract value or a fixed amount. Needs the
+    project_manager or finance role."""
+    require_role(session, actor, PROJECT_ROLES, doing="adding a project milestone")
     contract, debtor_row = find_contract(session, number, debtor)
     key = project_key(debtor_row.code, contract.number)
     outcome = save_milestones(session, [MilestoneRequest(contract.id, code, title, percent, amount, planned_on)], [key])
@@ -408,7 +425,8 @@ def bill_milestone(session: Session, number: str, code: str, *, billed_on: date,
                    debtor: str | None = None, invoice: str | None = None, amount: Decimal | None = None,
                    again: bool = False) -> ItemView:
     """Bill a milestone: a progress receivable due per the contract's payment terms. Billing the same milestone a
-    second time needs `again` (and is flagged)."""
+    second time needs `again` (and is flagged). Needs the project_manager or finance role."""
+    require_role(session, actor, PROJECT_ROLES, doing="billing a project milestone")
     contract, debtor_row = find_contract(session, number, debtor)
     _facts(session, contract)
     milestone = session.execute(select(ProjectMilestone).where(ProjectMilestone.contract_id == contract.id,
@@ -542,7 +560,9 @@ def settle_contracts(session: Session, batch: Sequence[SettlementRequest], keys:
 
 def settle(session: Session, number: str, *, settled_on: date, settled_amount: Decimal, actor: str,
            debtor: str | None = None) -> SettlementView:
-    """Record the settlement of one contract and create what it leaves owed."""
+    """Record the settlement of one contract and create what it leaves owed. Needs the project_manager or finance
+    role."""
+    require_role(session, actor, PROJECT_ROLES, doing="recording a project settlement")
     contract, debtor_row = find_contract(session, number, debtor)
     key = project_key(debtor_row.code, contract.number)
     outcome, views = settle_contracts(session, [SettlementRequest(contract.id, settled_on, settled_amount)], [key],

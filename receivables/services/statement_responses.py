@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from receivables.domain.statements import FREQUENCIES, Period, scheduled_day
 from receivables.services.errors import Refused, UnknownRecord
+from receivables.services.users import require_role
 from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
 from receivables.storage.queries.debtors import find_debtor
@@ -20,7 +21,12 @@ from receivables.storage.schema import Debtor, Letter
 from receivables.storage.schema.legal import LetterDelivery, LimitationEvent
 from receivables.storage.schema.reconciliation import Statement, StatementResponse
 
+if TYPE_CHECKING:
+    from receivables.services.debtor_links import LinkAccess
+
 RESPONSE_KINDS = ("confirmed", "disputed")
+RESPONSE_ROLES = ("finance",)
+"""Who records a debtor's response to a statement (admin always may); the same as `statements.STATEMENT_ROLES`."""
 MAX_SLIP_BYTES = 20 * 1024 * 1024
 # A signed slip comes back as a scan or a photo: PDF or an image, recognised by its first bytes.
 _SLIP_SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -91,10 +97,36 @@ def record_response(session: Session, number: str, *, kind: str, responded_on: d
                     their_balance: Decimal | None = None, notes: str | None = None) -> RecordedResponse:
     """Record the debtor's answer to a statement; one answer per statement, never changed.
 
-    `confirmed` needs the date, the signer and the signed slip (stored by SHA-256); it is the debtor's
-    acknowledgment of the debt on that date, recorded as a limitation event citing this response.
-    `disputed` needs the balance the debtor's books show and their notes.
+    Only a user with the finance role may (admin always may). `confirmed` needs the date, the signer and the
+    signed slip (stored by SHA-256); it is the debtor's acknowledgment of the debt on that date, recorded as
+    a limitation event citing this response. `disputed` needs the balance the debtor's books show and their
+    notes.
     """
+    require_role(session, actor, RESPONSE_ROLES, doing="recording a debtor's response to a statement")
+    return _record_response(session, number, kind=kind, responded_on=responded_on, actor=actor, blobs=blobs,
+                            signer=signer, slip=slip, slip_name=slip_name, their_balance=their_balance, notes=notes)
+
+
+def record_link_confirmation(session: Session, access: LinkAccess, number: str, *, responded_on: date,
+                             blobs: BlobStore, signer: str, receipt: bytes, receipt_name: str,
+                             notes: str) -> RecordedResponse:
+    """The debtor's own confirmation through its personal link (`debtor_links.confirm_balance`), recorded as a
+    `confirmed` response by the link (`debtor-link:<id>`), with the receipt PDF as its slip.
+
+    No user's role is checked: the debtor answers for itself, and the resolved link is its authority; the
+    link must be the one for this very statement.
+    """
+    statement, _ = find_statement(session, number)
+    if access.statement_id != statement.id:
+        raise ResponseRefused(f"link #{access.link_id} does not reach statement {number}")
+    return _record_response(session, number, kind="confirmed", responded_on=responded_on, actor=access.actor,
+                            blobs=blobs, signer=signer, slip=receipt, slip_name=receipt_name, notes=notes)
+
+
+def _record_response(session: Session, number: str, *, kind: str, responded_on: date, actor: str,
+                     blobs: BlobStore, signer: str | None = None, slip: bytes | None = None,
+                     slip_name: str | None = None, their_balance: Decimal | None = None,
+                     notes: str | None = None) -> RecordedResponse:
     if kind not in RESPONSE_KINDS:
         raise ResponseRefused(f"response {kind!r} is not one of {', '.join(RESPONSE_KINDS)}")
     statement, letter = find_statement(session, number)

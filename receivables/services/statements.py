@@ -35,6 +35,7 @@ from receivables.services.letters import (
     catalog_for,
 )
 from receivables.services.mail import Attachment, OutgoingMail, SmtpSettings, send_mail
+from receivables.services.users import require_role
 from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
 from receivables.storage.database import unit_of_work
@@ -49,6 +50,8 @@ from receivables.storage.schema.reconciliation import Statement
 TEMPLATE = "statement"
 DEFAULT_REPLY_DAYS = 15
 DELIVERIES = ("email", "print")
+STATEMENT_ROLES = ("finance",)
+"""Who issues and sends statements and records the debtor's response (admin always may)."""
 _MEDIA_TYPES = {"pdf": "application/pdf",
                 "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
@@ -188,10 +191,25 @@ def issue_statements(session: Session, *, period: Period, debtor_codes: Sequence
                      progress: Callable[[int, int], None] | None = None) -> StatementBatch:
     """Issue the period's statements in the caller's transaction; a statement that exists is never issued again.
 
-    One statement per creditor, debtor and currency with a balance or a movement in the period (a unique
-    constraint backs this against concurrent issuers). Each is a numbered letter of the `statement`
+    Only a user with the finance role may (admin always may); anyone else is refused before anything is read
+    or numbered. One statement per creditor, debtor and currency with a balance or a movement in the period
+    (a unique constraint backs this against concurrent issuers). Each is a numbered letter of the `statement`
     template, rendered to PDF and DOCX, stored by hash and frozen with its data.
     """
+    require_role(session, actor, STATEMENT_ROLES, doing="issuing statements of account")
+    return _issue_statements(session, period=period, debtor_codes=debtor_codes, as_of=as_of, actor=actor,
+                             catalog=catalog, blobs=blobs, user_templates=user_templates, locale=locale,
+                             company=company, delivery=delivery, reply_days=reply_days, formats=formats,
+                             workers=workers, progress=progress)
+
+
+def _issue_statements(session: Session, *, period: Period, debtor_codes: Sequence[str] | None, as_of: date,
+                      actor: str, catalog: TemplateCatalog, blobs: BlobStore, user_templates: Path,
+                      locale: str = "zh_CN", company: str | None = None, delivery: str = "email",
+                      reply_days: int = DEFAULT_REPLY_DAYS, formats: Sequence[str] = ("pdf", "docx"),
+                      workers: int | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> StatementBatch:
+    """`issue_statements` without the role check: for people through it, for the scheduler directly."""
     if period.end >= as_of:
         raise StatementRefused(f"period {period.label} ends on {period.end}: a statement is issued after its "
                                f"period has ended (as of {as_of})")
@@ -288,12 +306,23 @@ def send_statement(session: Session, statement_id: int, *, smtp: SmtpSettings, b
                    public_url: str | None = None) -> SendOutcome:
     """E-mail one statement to the debtor's finance contact and record the attempt as a delivery.
 
-    With a public address (`public_url`, default env RECEIVABLES_PUBLIC_URL) the e-mail carries a fresh
-    personal link to this statement (receivables.services.debtor_links).
+    Only a user with the finance role may (admin always may). With a public address (`public_url`, default
+    env RECEIVABLES_PUBLIC_URL) the e-mail carries a fresh personal link to this statement
+    (receivables.services.debtor_links).
 
     The delivery says `sent` only when the server accepted the message (`send` returned its Message-ID);
     a refusal after every retry is recorded as `failed` with the server's answer, and nothing is sent.
     """
+    require_role(session, actor, STATEMENT_ROLES, doing="sending statements of account")
+    return _send_statement(session, statement_id, smtp=smtp, blobs=blobs, actor=actor, cc=cc, clock=clock, send=send,
+                           public_url=public_url)
+
+
+def _send_statement(session: Session, statement_id: int, *, smtp: SmtpSettings, blobs: BlobStore, actor: str,
+                    cc: Sequence[str] = (), clock: Callable[[], datetime] = utc_now,
+                    send: Callable[[SmtpSettings, OutgoingMail], str] = send_mail,
+                    public_url: str | None = None) -> SendOutcome:
+    """`send_statement` without the role check (checked once per batch by `send_statements`)."""
     statement = session.get(Statement, statement_id)
     if statement is None:
         raise UnknownRecord(f"no statement with id {statement_id}")
@@ -344,16 +373,29 @@ def send_statements(sessions: sessionmaker[Session], statement_ids: Sequence[int
                     progress: Callable[[int, int], None] | None = None) -> list[SendOutcome]:
     """Send each statement not yet accepted by the server, each in its own transaction.
 
+    Only a user with the finance role may (admin always may): checked once, before anything is sent.
     A delivery is committed right after its message was accepted, so a crash part-way through a batch
     never leads to a second e-mail for what was already sent.
     """
+    with unit_of_work(sessions) as session:
+        require_role(session, actor, STATEMENT_ROLES, doing="sending statements of account")
+    return _send_statements(sessions, statement_ids, smtp=smtp, blobs=blobs, actor=actor, cc=cc, clock=clock,
+                            send=send, progress=progress)
+
+
+def _send_statements(sessions: sessionmaker[Session], statement_ids: Sequence[int], *, smtp: SmtpSettings,
+                     blobs: BlobStore, actor: str, cc: Sequence[str] = (),
+                     clock: Callable[[], datetime] = utc_now,
+                     send: Callable[[SmtpSettings, OutgoingMail], str] = send_mail,
+                     progress: Callable[[int, int], None] | None = None) -> list[SendOutcome]:
+    """`send_statements` without the role check: for people through it, for the scheduler directly."""
     with unit_of_work(sessions) as session:
         pending = unsent_statements(session, statement_ids)
     outcomes = []
     for done, statement_id in enumerate(pending, start=1):
         with unit_of_work(sessions) as session:
-            outcomes.append(send_statement(session, statement_id, smtp=smtp, blobs=blobs, actor=actor, cc=cc,
-                                           clock=clock, send=send))
+            outcomes.append(_send_statement(session, statement_id, smtp=smtp, blobs=blobs, actor=actor, cc=cc,
+                                            clock=clock, send=send))
         if progress:
             progress(done, len(pending))
     return outcomes
@@ -376,6 +418,8 @@ def issue_scheduled_statements(sessions: sessionmaker[Session], settings: Settin
     statements that exist are not issued again and e-mails already accepted are not sent again, so a
     second run the same day (or a catch-up run after downtime) does nothing twice. Without SMTP settings
     the statements are marked for printing. Returns a one-line summary.
+
+    No user's role is checked: the scheduler is not a person, and `actor` names it in the records.
     """
     environ = os.environ if env is None else env
     smtp = SmtpSettings.from_env(environ)
@@ -393,7 +437,8 @@ def issue_scheduled_statements(sessions: sessionmaker[Session], settings: Settin
     statement_ids: list[int] = []
     for period, codes in sorted(due.items(), key=lambda item: item[0].start):
         with unit_of_work(sessions) as session:
-            batch = issue_statements(
+            # The system acting on the schedule an admin set (`statements schedule`): no person, so no role check.
+            batch = _issue_statements(
                 session, period=period, debtor_codes=codes, as_of=as_of, actor=actor,
                 catalog=catalog_for(settings.user_templates_dir), blobs=blobs,
                 user_templates=settings.user_templates_dir, locale=options.locale,
@@ -402,8 +447,8 @@ def issue_scheduled_statements(sessions: sessionmaker[Session], settings: Settin
             existing += len(batch.already_issued)
             statement_ids += [s.id for s in batch.issued]
             statement_ids += list(batch.already_issued)
-    outcomes = send_statements(sessions, statement_ids, smtp=smtp, blobs=blobs, actor=actor, cc=options.cc,
-                               send=send) if smtp else []
+    outcomes = _send_statements(sessions, statement_ids, smtp=smtp, blobs=blobs, actor=actor, cc=options.cc,
+                                send=send) if smtp else []
     sent = sum(1 for o in outcomes if o.status == "sent")
     head = (f"statements {as_of}: {sum(len(c) for c in due.values())} debtor(s) due, {issued} issued, "
             f"{existing} already issued")

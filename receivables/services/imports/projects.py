@@ -23,6 +23,7 @@ from receivables.services.imports.context import (
 )
 from receivables.services.imports.parties import parse_contract, write_contracts
 from receivables.services.project_records import (
+    PROJECT_ROLES,
     MilestoneRequest,
     Outcome,
     ProjectTerms,
@@ -32,6 +33,7 @@ from receivables.services.project_records import (
     save_terms,
     settle_contracts,
 )
+from receivables.services.users import require_role
 from receivables.storage import audit
 from receivables.storage.bulk import join_keys
 from receivables.storage.schema import Contract, Debtor
@@ -126,6 +128,7 @@ def _report(context: ImportContext, rows: list[int], outcome: Outcome, action: s
 
 
 def write_projects(context: ImportContext, chunk: Parsed) -> None:
+    require_role(context.session, context.actor, PROJECT_ROLES, doing="importing projects")
     contract_fields = [(n, {k: v for k, v in values.items() if k not in _TERMS}) for n, values in chunk]
     counts = (context.inserted, context.updated, context.unchanged)
     write_contracts(context, contract_fields)
@@ -170,6 +173,7 @@ def _requests(context: ImportContext, chunk: Parsed) -> tuple[list[int], list[tu
 
 
 def write_milestones(context: ImportContext, chunk: Parsed) -> None:
+    require_role(context.session, context.actor, PROJECT_ROLES, doing="importing project milestones")
     rows, known, keys = _requests(context, chunk)
     batch = [MilestoneRequest(contract_id, v["code"], v["title"], v["percent"], v["amount"], v["planned_on"])
              for contract_id, v in known]
@@ -184,6 +188,7 @@ def parse_settlement(lookups: Lookups, cells: dict[str, Any]) -> dict[str, Any]:
 
 
 def write_settlements(context: ImportContext, chunk: Parsed) -> None:
+    require_role(context.session, context.actor, PROJECT_ROLES, doing="importing project settlements")
     rows, known, keys = _requests(context, chunk)
     batch = [SettlementRequest(contract_id, v["settled_on"], v["settled_amount"]) for contract_id, v in known]
     outcome, _ = settle_contracts(context.session, batch, keys, actor=context.actor)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.services import projects
 from receivables.services.setup import initialise
+from receivables.services.users import add_user
 from receivables.storage.database import make_engine, session_factory, unit_of_work
 from receivables.storage.schema import AuditEntry, Debtor, Receivable
 from receivables.storage.schema.projects import (
@@ -42,8 +43,11 @@ def cli(database_url: str, home: Path, tmp_path: Path) -> Run:
     env.update({"RECEIVABLES_HOME": str(home), "RECEIVABLES_USER": "pm", "COLUMNS": "200"})
     if database_url.startswith("postgresql"):
         env["RECEIVABLES_DATABASE_URL"] = database_url
-    return lambda *args: subprocess.run(["receivables", *args], env=env, cwd=tmp_path, capture_output=True,
-                                        text=True, timeout=120)
+
+    def run(*args: str, **extra_env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(["receivables", *args], env={**env, **extra_env}, cwd=tmp_path, capture_output=True,
+                              text=True, timeout=120, check=False)
+    return run
 
 
 @pytest.fixture
@@ -54,6 +58,8 @@ def sessions(database_url: str, home: Path) -> Iterator[sessionmaker[Session]]:
     initialise(engine, factory, actor="setup", company="华建工程")
     with unit_of_work(factory) as session:
         session.add(Debtor(code="ZJ", name="中建置业有限公司"))
+        add_user(session, "pm", "project_manager", "a-long-password", actor="setup")  # RECEIVABLES_USER of `cli`
+        add_user(session, "guest", "viewer", "a-long-password", actor="setup")
     yield factory
     engine.dispose()
 
@@ -162,3 +168,23 @@ def test_import_projects_through_the_cli(cli: Run, sessions: sessionmaker[Sessio
     ok(cli("import", "projects", str(path)))
     listed = json.loads(ok(cli("projects", "--format", "json")).stdout)
     assert [(p["contract"], p["project_manager"], p["value"]) for p in listed] == [("HT-09", "王工", "800000.00")]
+
+
+def test_a_viewer_cannot_record_or_import_project_facts_but_can_read_them(cli: Run, sessions: sessionmaker[Session],
+                                                                          tmp_path: Path) -> None:
+    with unit_of_work(sessions) as session:
+        projects.add_project(session, debtor="ZJ", number="HT-01", actor="pm", amount=Decimal("1000000.00"),
+                             project_manager="王工")
+    before = written(sessions)
+    needs = "needs the role project_manager or finance; 'guest' has the role 'viewer'"
+    refused(cli("project", "add", "HT-02", "--debtor", "ZJ", "--amount", "500000", RECEIVABLES_USER="guest"),
+            f"recording a construction project {needs}")
+    refused(cli("project", "milestone", "HT-01", "M1", "--percent", "30", RECEIVABLES_USER="guest"),
+            f"adding a project milestone {needs}")
+    path = tmp_path / "projects.csv"
+    path.write_text("客户编码,合同编号,合同金额,项目经理\nZJ,HT-09,800000,王工\n", encoding="utf-8")
+    refused(cli("import", "projects", str(path), RECEIVABLES_USER="guest"), f"importing projects {needs}")
+    assert written(sessions) == before
+    listed = json.loads(ok(cli("projects", "--format", "json", RECEIVABLES_USER="guest")).stdout)
+    assert [p["contract"] for p in listed] == ["HT-01"]
+    ok(cli("retention", "--format", "json", RECEIVABLES_USER="guest"))

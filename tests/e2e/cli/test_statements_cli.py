@@ -53,11 +53,13 @@ def cli(database_url: str, tmp_path: Path, smtp: tuple[CapturingHandler, int]) -
 
 @pytest.fixture
 def books(database_url: str, tmp_path: Path) -> str:
-    """A creditor, two debtors with November movements, D1's finance contact, monthly statements on the 5th
-    (written in-process through the import and schedule services, to keep the test quick)."""
+    """A creditor, two debtors with November movements, D1's finance contact, monthly statements on the 5th,
+    the acting user `tester` (finance) and a viewer `guest` (written in-process through the services, to keep
+    the test quick)."""
     from receivables.services.imports import run_import
     from receivables.services.setup import initialise
     from receivables.services.statement_responses import set_schedule
+    from receivables.services.users import add_user
     from receivables.storage.database import make_engine, session_factory
     from receivables.storage.schema import Contact, Debtor
 
@@ -80,6 +82,8 @@ def books(database_url: str, tmp_path: Path) -> str:
         session.add(Contact(debtor_id=d1, name="张伟", role="finance", email="caiwu@tengda.example"))
         set_schedule(session, "D1", frequency="monthly", day=5, actor="test")
         set_schedule(session, "D2", frequency="monthly", day=31, actor="test")
+        add_user(session, "tester", "finance", "a-long-password", actor="test")
+        add_user(session, "guest", "viewer", "a-long-password", actor="test")
     engine.dispose()
     return database_url
 
@@ -173,3 +177,22 @@ def test_a_slip_that_is_not_a_pdf_or_image_is_refused(cli: Run, books: str, tmp_
     result = cli("statements", "respond", number, "--confirmed", "--on", "2026-12-12", "--signer", "张伟",
                  "--slip", str(slip))
     assert "slip.txt is not a PDF or an image" in one_line_error(result)
+
+
+def test_a_user_without_the_finance_role_is_refused_in_one_line_and_nothing_is_written(
+        cli: Run, books: str, database_url: str, smtp: tuple[CapturingHandler, int], tmp_path: Path) -> None:
+    handler, _ = smtp
+    issue = ("statements", "issue", "--period", "2026-11", "--as-of", "2026-12-05", "--send")
+    assert "issuing statements of account needs the role finance; 'guest' has the role 'viewer'" in \
+        one_line_error(cli(*issue, RECEIVABLES_USER="guest"))
+    assert "'stranger' is not an active user" in one_line_error(cli(*issue, RECEIVABLES_USER="stranger"))
+    assert _statement_count(database_url) == 0 and handler.arrived == []
+    issued = cli("statements", "issue", "--period", "2026-11", "--as-of", "2026-12-05", "--print", "--format", "json")
+    number = json.loads(issued.stdout)["issued"][0]["number"]
+    slip = tmp_path / "回执.pdf"
+    slip.write_bytes(SLIP)
+    respond = cli("statements", "respond", number, "--confirmed", "--on", "2026-12-12", "--signer", "张伟",
+                  "--slip", str(slip), RECEIVABLES_USER="guest")
+    assert "recording a debtor's response to a statement needs the role finance" in one_line_error(respond)
+    listed = cli("statements", "list", "--format", "json", RECEIVABLES_USER="guest")  # reading stays open
+    assert listed.returncode == 0 and [r["response"] for r in json.loads(listed.stdout)] == [None, None]

@@ -45,7 +45,7 @@ def statement(web_app: FastAPI) -> Iterator[tuple[str, str]]:
         code = next(c for i, c in session.execute(select(Debtor.id, Debtor.code).order_by(Debtor.code))
                     if debtor_open_items(session, i, AS_OF))
         batch = issue_statements(session, period=parse_period("2026-05"), debtor_codes=[code], as_of=AS_OF,
-                                 actor="clerk", catalog=catalog_for(settings.user_templates_dir),
+                                 actor="finance", catalog=catalog_for(settings.user_templates_dir),
                                  blobs=BlobStore(settings.blob_dir), user_templates=settings.user_templates_dir,
                                  formats=("pdf",), workers=1)
     yield code, batch.issued[0].number

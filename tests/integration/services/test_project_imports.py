@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.services import projects
+from receivables.services.users import add_user
 from receivables.storage.database import unit_of_work
 from receivables.storage.schema import AuditEntry, Contract, Debtor, Receivable
 from receivables.storage.schema.projects import ConstructionProject, ProjectMilestone, ProjectSettlement
@@ -23,7 +24,10 @@ PROJECT_HEADER = ["客户编码", "合同编号", "合同名称", "合同金额"
 
 @pytest.fixture
 def debtors(ledger: sessionmaker[Session]) -> sessionmaker[Session]:
+    """Debtors ZJ and HY; `test` (who runs the imports: finance) and `pm` (project_manager) may record projects."""
     with unit_of_work(ledger) as session:
+        add_user(session, "test", "finance", "a-long-password", actor="test")
+        add_user(session, "pm", "project_manager", "a-long-password", actor="test")
         session.add_all([Debtor(code="ZJ", name="中建置业"), Debtor(code="HY", name="华远地产")])
     return ledger
 

@@ -16,6 +16,7 @@ from receivables.domain.aging import aging_bucket, days_past_due
 from receivables.services import projects, targets
 from receivables.services.demo import load_demo
 from receivables.services.errors import Refused
+from receivables.services.users import add_user
 from receivables.storage.database import unit_of_work
 from receivables.storage.ledger import open_amount_mismatches
 from receivables.storage.schema import AuditEntry, Contract, Debtor, Receivable
@@ -35,8 +36,10 @@ PROJECT_TABLES = (Contract, Receivable, ConstructionProject, ContractVariation, 
 
 @pytest.fixture
 def site(ledger: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Debtors ZJ and HY; ZJ's contract HT-01 of 1,000,000 on 30-day terms, PM 王工, 3% retention, 24 months."""
+    """Debtors ZJ and HY; ZJ's contract HT-01 of 1,000,000 on 30-day terms, PM 王工, 3% retention, 24 months;
+    the user `pm` records project facts (project_manager role)."""
     with unit_of_work(ledger) as session:
+        add_user(session, "pm", "project_manager", "a-long-password", actor="test")
         session.add_all([Debtor(code="ZJ", name="中建置业有限公司"), Debtor(code="HY", name="华远地产有限公司")])
         session.flush()
         projects.add_project(session, debtor="ZJ", number="HT-01", actor="pm", amount=D("1000000.00"),

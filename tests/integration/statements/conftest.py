@@ -14,10 +14,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from receivables.services.letters import catalog_for
 from receivables.services.payments import reverse_payment
 from receivables.services.statement_responses import set_schedule
+from receivables.services.users import add_user
 from receivables.storage.blobs import BlobStore
 from receivables.storage.schema import Contact, Debtor
 
 AS_OF = date(2026, 12, 5)
+CLERK = "clerk"
+"""The registered finance user who issues, sends and records statements in these tests."""
 DEBTORS = [["D1", "深圳腾达科技有限公司", "", "广东省深圳市南山区科技园1号", ""],
            ["D2", "Quiet Trading Ltd", "", "", ""]]
 INVOICES = [
@@ -50,7 +53,8 @@ class Workspace:
 @pytest.fixture
 def workspace(ledger: sessionmaker[Session], write_csv: Callable[..., Path], tmp_path: Path) -> Workspace:
     """D1 owes in CNY and USD, with a November of invoices, a credit note, a payment and its reversal;
-    D2 has nothing at all. Both reconcile monthly on the 5th; D1's finance contact has an e-mail address."""
+    D2 has nothing at all. Both reconcile monthly on the 5th; D1's finance contact has an e-mail address;
+    the user `clerk` has the finance role."""
     from receivables.services.imports import run_import
 
     header = {"debtors": ["code", "name", "credit_code", "address", "segment"],
@@ -66,4 +70,5 @@ def workspace(ledger: sessionmaker[Session], write_csv: Callable[..., Path], tmp
                             is_primary=True))
         for code in ("D1", "D2"):
             set_schedule(session, code, frequency="monthly", day=5, actor="test")
+        add_user(session, CLERK, "finance", "a-long-password", actor="test")
     return Workspace(ledger, BlobStore(tmp_path / "blobs"), tmp_path / "user-templates")
