@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -97,34 +98,52 @@ def rest_days_of(settings: Settings | None) -> RestDayCalendar:
     return load_rest_day_calendar(settings.home if settings is not None else None)
 
 
-@dataclass(frozen=True, slots=True)
-class _OpenItem:
-    receivable_id: int
-    debtor_id: int
-    debtor_code: str
-    debtor_name: str
-    number: str
-    due_date: date
-    currency: str
-    open_amount: Decimal
-    jurisdiction: str
+_OpenRow = tuple[int, int, str, date, str, Decimal, int]
+"""receivable id, debtor id, number, due date, currency, open amount on the date, company id."""
+_NO_EVENTS: frozenset[tuple[str, date]] = frozenset()
 
 
 def _of_debtor(debtor_code: str | None) -> list[ColumnElement[bool]]:
     return [Receivable.debtor_id.in_(select(Debtor.id).where(Debtor.code == debtor_code))] if debtor_code else []
 
 
-def _open_items(session: Session, as_of: date, debtor_code: str | None, due_by: date | None) -> list[_OpenItem]:
+def _open_items(session: Session, as_of: date, debtor_code: str | None, due_by: date | None
+                ) -> tuple[list[_OpenRow], dict[int, list[EventSource]]]:
+    """The open items (positive open amount on `as_of`) and, per item, its part payments: the payments applied
+    to it by `as_of` and not reversed then, dated when the debtor paid.
+
+    One statement: the open items outer-joined to their counted allocations (SQLite looks each item's up by
+    its index), so an item with several payments comes once per allocation. A Core execution: no ORM rows.
+    """
     due = [Receivable.due_date <= due_by] if due_by is not None else []
     items = open_items_on(as_of, *_of_debtor(debtor_code), *due).subquery()
-    rows = session.execute(
-        select(Receivable.id, Receivable.debtor_id, Debtor.code, Debtor.name, Receivable.number,
-               Receivable.due_date, Receivable.currency, items.c.open_amount, Company.jurisdiction)
-        .join(items, items.c.receivable_id == Receivable.id)
-        .join(Debtor, Debtor.id == Receivable.debtor_id)
-        .join(Company, Company.id == Receivable.company_id)
-        .where(items.c.open_amount > 0))
-    return [_OpenItem(*row) for row in rows]
+    counted = and_(Allocation.receivable_id == items.c.receivable_id, Allocation.applied_on <= as_of,
+                   or_(Allocation.reversed_on.is_(None), Allocation.reversed_on > as_of))
+    query = (select(items.c.receivable_id, items.c.group_id, Receivable.number, items.c.due_date, items.c.currency,
+                    items.c.open_amount, Receivable.company_id, Payment.received_on, Payment.reference)
+             .join(Receivable, Receivable.id == items.c.receivable_id)
+             .outerjoin(Allocation, counted)
+             .outerjoin(Payment, and_(Payment.id == Allocation.payment_id, Payment.received_on <= as_of))
+             .where(items.c.open_amount > 0))
+    found: dict[int, _OpenRow] = {}
+    paid: dict[int, dict[tuple[date, str], None]] = {}  # one event per payment and item, in the order met
+    for receivable_id, debtor_id, number, due_date, currency, open_amount, company_id, received_on, reference \
+            in session.connection().execute(query):
+        if receivable_id not in found:
+            found[receivable_id] = (receivable_id, debtor_id, number, due_date, currency, open_amount, company_id)
+        if reference is not None:
+            paid.setdefault(receivable_id, {})[(received_on, reference)] = None
+    payments = {receivable_id: [EventSource("part_payment", received_on, f"{PART_PAYMENT_SOURCE}:{reference}")
+                                for received_on, reference in by_payment]
+                for receivable_id, by_payment in paid.items()}
+    return list(found.values()), payments
+
+
+def _debtors(session: Session, debtor_code: str | None) -> dict[int, tuple[str, str]]:
+    query = select(Debtor.id, Debtor.code, Debtor.name)
+    if debtor_code:
+        query = query.where(Debtor.code == debtor_code)
+    return {debtor_id: (code, name) for debtor_id, code, name in session.connection().execute(query)}
 
 
 def _recorded_events(session: Session, as_of: date, debtor_code: str | None
@@ -142,21 +161,16 @@ def _recorded_events(session: Session, as_of: date, debtor_code: str | None
     return debtor_wide, per_item
 
 
-def _part_payments(session: Session, as_of: date, debtor_code: str | None,
-                   due_by: date | None = None) -> dict[int, list[EventSource]]:
-    """Per item, the payments applied to it by `as_of` and not reversed then, dated when the debtor paid."""
-    counted = and_(Allocation.applied_on <= as_of,
-                   or_(Allocation.reversed_on.is_(None), Allocation.reversed_on > as_of))
-    due = [Receivable.due_date <= due_by] if due_by is not None else []
-    open_items = open_items_on(as_of, *_of_debtor(debtor_code), *due).subquery()
-    query = (select(Allocation.receivable_id, Payment.received_on, Payment.reference).distinct()
-             .join(Payment, Payment.id == Allocation.payment_id)
-             .join(open_items, open_items.c.receivable_id == Allocation.receivable_id)
-             .where(counted, Payment.received_on <= as_of))
-    payments: dict[int, list[EventSource]] = defaultdict(list)
-    for receivable_id, received_on, reference in session.execute(query):
-        payments[receivable_id].append(EventSource("part_payment", received_on, f"{PART_PAYMENT_SOURCE}:{reference}"))
-    return payments
+def _source_order(event: EventSource) -> tuple[date, str, str]:
+    return event.date, event.kind, event.source
+
+
+def _by_date(event: tuple[str, date]) -> tuple[date, str]:
+    return event[1], event[0]
+
+
+_listing_order = attrgetter("result.expires_on", "debtor_code", "receivable_number")
+"""By expiry, then debtor and item number."""
 
 
 def item_limitations(session: Session, as_of: date, rest_days: RestDayCalendar | None = None, *,
@@ -164,40 +178,52 @@ def item_limitations(session: Session, as_of: date, rest_days: RestDayCalendar |
                      progress: Callable[[int, int], None] | None = None) -> list[ItemLimitation]:
     """Every open item (positive open amount on `as_of`), with its limitation analysis, ordered by expiry.
 
-    Three set-based queries load the items, the recorded events and the part payments; the calculator runs
-    once per distinct input (jurisdiction, due date, events), which many items share.
+    Set-based queries load the items with their part payments, the debtors, the companies' jurisdictions and
+    the recorded events; the calculator runs once per distinct input (jurisdiction, due date, events), which
+    many items share.
     """
     calendar = rest_days or rest_days_of(None)
-    items = _open_items(session, as_of, debtor_code, due_by)
+    items, payments = _open_items(session, as_of, debtor_code, due_by)
+    debtors = _debtors(session, debtor_code)
+    companies = session.connection().execute(select(Company.id, Company.jurisdiction))
+    jurisdictions = {company_id: jurisdiction.strip().upper() for company_id, jurisdiction in companies}
     debtor_wide, per_item = _recorded_events(session, as_of, debtor_code)
-    payments = _part_payments(session, as_of, debtor_code, due_by)
-    computed: dict[tuple[str, date, frozenset[tuple[str, date]]], LimitationResult] = {}
+    known = {code: frozenset(EVENT_KINDS.get(code, ())) for code in set(jurisdictions.values())}
+    computed: dict[tuple[str, date, frozenset[tuple[str, date]]], tuple[LimitationResult, int]] = {}
     lines = []
-    for done, item in enumerate(items, start=1):
-        code = item.jurisdiction.strip().upper()
-        known = EVENT_KINDS.get(code, ())
-        # A kind the creditor's law does not know (a demand under UK or German law) cannot change the date.
-        sources = tuple(sorted((e for e in (*debtor_wide.get(item.debtor_id, ()),
-                                            *per_item.get(item.receivable_id, ()),
-                                            *payments.get(item.receivable_id, ())) if e.kind in known),
-                               key=lambda e: (e.date, e.kind, e.source)))
-        # Events before the due date change nothing: they are not passed (the sources still show them), so
-        # items that differ only there share one computation.
-        key = (code, item.due_date, frozenset((e.kind, e.date) for e in sources if e.date >= item.due_date))
-        result = computed.get(key)
-        if result is None:
+    total = len(items)
+    for done, (receivable_id, debtor_id, number, due_date, currency, open_amount, company_id) in enumerate(
+            items, start=1):
+        code = jurisdictions[company_id]
+        recorded = (*debtor_wide.get(debtor_id, ()), *per_item.get(receivable_id, ()),
+                    *payments.get(receivable_id, ()))
+        if recorded:
+            # A kind the creditor's law does not know (a demand under UK or German law) cannot change the date.
+            kinds = known[code]
+            sources = tuple(sorted((e for e in recorded if e.kind in kinds), key=_source_order))
+            # Events before the due date change nothing: they are not passed (the sources still show them), so
+            # items that differ only there share one computation.
+            interrupting = frozenset((e.kind, e.date) for e in sources if e.date >= due_date)
+        else:
+            sources, interrupting = (), _NO_EVENTS
+        key = (code, due_date, interrupting)
+        found = computed.get(key)
+        if found is None:
             try:
-                result = limitation(code, [item.due_date], [Event(kind, day) for kind, day in key[2]], calendar)
+                # In the order of the sources (date, kind), whatever the set's order: events of one day are
+                # applied in the same order in every run.
+                events = [Event(kind, day) for kind, day in sorted(interrupting, key=_by_date)]
+                result = limitation(code, [due_date], events, calendar)
             except LimitationError as exc:
-                raise Refused(f"item {item.number} of debtor {item.debtor_code}: {exc} (the creditor company's "
+                raise Refused(f"item {number} of debtor {debtors[debtor_id][0]}: {exc} (the creditor company's "
                               "jurisdiction)") from None
-            computed[key] = result
-        lines.append(ItemLimitation(item.debtor_code, item.debtor_name, item.number, item.open_amount,
-                                    item.currency, item.due_date, code, result,
-                                    (result.expires_on - as_of).days, sources))
-        if progress is not None and (done % 1000 == 0 or done == len(items)):
-            progress(done, len(items))
-    lines.sort(key=lambda line: (line.expires_on, line.debtor_code, line.receivable_number))
+            found = computed[key] = (result, (result.expires_on - as_of).days)
+        debtor, debtor_name = debtors[debtor_id]
+        lines.append(ItemLimitation(debtor, debtor_name, number, open_amount, currency, due_date, code, found[0],
+                                    found[1], sources))
+        if progress is not None and (done % 1000 == 0 or done == total):
+            progress(done, total)
+    lines.sort(key=_listing_order)
     return lines
 
 

@@ -3,9 +3,11 @@ through the real console script, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
+import sys
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
@@ -15,6 +17,11 @@ import pytest
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from receivables.cli import legal as legal_cli
+from receivables.cli.output import json_text, print_json
+from receivables.domain.limitation import LimitationEvent as Event
+from receivables.domain.limitation import limitation
+from receivables.services.legal import EventSource, ItemLimitation, set_by
 from receivables.services.users import add_user
 from receivables.storage.schema import Company, Debtor, Letter, Receivable
 from receivables.storage.schema.legal import LetterDelivery, LimitationEvent
@@ -98,6 +105,70 @@ def test_a_delivered_demand_with_proof_moves_the_expiry_in_the_listing(
     assert item["expires_on"] == "2029-11-26" and item["runs_from"] == {"kind": "demand", "date": "2026-11-24"}
     assert item["sources"][0]["source"].startswith("letter_delivery:")
     assert document["not_legal_advice"] == "This is not legal advice."
+
+
+ITEM_KEYS = ["debtor", "debtor_name", "receivable", "open_amount", "currency", "due_date", "jurisdiction",
+             "expires_on", "days_left", "band", "expired", "runs_from", "basis", "events_applied", "events_ignored",
+             "sources", "long_stop", "waiver", "assumptions"]
+
+
+def _awkward_lines(as_of: date) -> list[ItemLimitation]:
+    """Lines whose text and amounts `json_text` writes in every way it can: escapes, non-ASCII, amounts that are
+    not two decimals; analyses shared by several items, with applied and ignored events and a waiver."""
+    waived = limitation("CN", [date(2019, 1, 10)], [Event("demand", date(2021, 5, 6)),
+                                                    Event("legal_action", date(2021, 5, 6)),
+                                                    Event("agreement_to_pay", date(2025, 2, 3))])
+    plain = limitation("CN", [date(2024, 2, 1)])
+    english = limitation("UK", [date(2021, 1, 5)], [Event("acknowledgment", date(2022, 3, 4))])
+    german = limitation("DE", [date(2023, 5, 10)], [Event("legal_action", date(2024, 1, 2))])
+    odd = 'Quote " back \\ slash\nnew\tline \x00 \u2028 \U0001f600 长沙德润电器集团'
+    sources = (EventSource("part_payment", date(2021, 5, 6), 'payment:R-"7"\\'),
+               EventSource("demand", date(2021, 5, 6), "letter_delivery:12"))
+    rows = [("D1", "长沙德润电器集团有限公司", "INV-1", Decimal("3064.07"), "CNY", plain, ()),
+            ("D1", "长沙德润电器集团有限公司", 'INV-"2"', Decimal(5), "CNY", plain, ()),
+            ("D\"2", odd, "INV-3", Decimal("1E+3"), "USD", waived, sources),
+            ("D\"2", odd, "INV-4", Decimal("-0.50"), "CNY", waived, ()),
+            ("D3", "", "INV-5", Decimal("0.1"), "EUR", german, sources[:1]),
+            ("D4", "Thames Trading", "INV-6", Decimal("12.345"), "GBP", english, ()),
+            ("D4", "Thames Trading", "INV-7", Decimal("0.00"), "GBP", plain, ())]
+    return [ItemLimitation(code, name, number, amount, currency, result.basis.date, result.jurisdiction, result,
+                           (result.expires_on - as_of).days, found)
+            for code, name, number, amount, currency, result, found in rows]
+
+
+def _written(stream: io.TextIOWrapper, write: Callable[[], None], monkeypatch: pytest.MonkeyPatch) -> bytes:
+    with monkeypatch.context() as patch:
+        patch.setattr(sys, "stdout", stream)
+        write()
+        stream.flush()
+    return stream.buffer.getvalue()  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 5, 7])
+def test_the_json_listing_writes_exactly_what_print_json_writes(monkeypatch: pytest.MonkeyPatch, count: int) -> None:
+    """The listing writes its JSON in chunks; the bytes are those of print_json over the whole document
+    (chunks of two items here, so every boundary is crossed)."""
+    as_of = date(2026, 11, 29)
+    lines = _awkward_lines(as_of)[:count]
+    head = {"as_of": as_of, "rules": ["CN: rule", "UK: rule"], "rest_days": "Rest days: 调休上班",
+            "not_legal_advice": "This is not legal advice."}
+    document = {**head, "items": [legal_cli._item_document(line, set_by(line.result)) for line in lines]}
+    monkeypatch.setattr(legal_cli, "_WRITE_EVERY", 2)
+    streamed = _written(io.TextIOWrapper(io.BytesIO(), encoding="utf-8"),
+                        lambda: legal_cli._write_json(head, lines, set_by), monkeypatch)
+    assert streamed == (json_text(document, pretty=False) + "\n").encode("utf-8")
+    assert all(list(item) == ITEM_KEYS for item in json.loads(streamed)["items"])
+
+
+def test_an_output_that_is_not_utf8_gets_print_json_itself(monkeypatch: pytest.MonkeyPatch) -> None:
+    as_of = date(2026, 11, 29)
+    lines = _awkward_lines(as_of)
+    head = {"as_of": as_of, "rules": [], "rest_days": "", "not_legal_advice": "This is not legal advice."}
+    streamed = _written(io.TextIOWrapper(io.BytesIO(), encoding="gb18030"),
+                        lambda: legal_cli._write_json(head, lines, set_by), monkeypatch)
+    printed = _written(io.TextIOWrapper(io.BytesIO(), encoding="gb18030"), lambda: print_json(
+        {**head, "items": [legal_cli._item_document(line, set_by(line.result)) for line in lines]}), monkeypatch)
+    assert streamed == printed and "长沙德润电器集团".encode("gb18030") in streamed
 
 
 def test_a_manual_event_the_creditors_law_does_not_know_is_refused(

@@ -160,6 +160,35 @@ def test_a_part_payment_applied_after_the_as_of_date_is_not_yet_an_event(
     assert line.sources == () and line.expires_on == date(2026, 1, 12)  # 2026-01-10 is a Saturday
 
 
+def test_one_event_per_payment_and_item_however_many_allocations_and_an_item_paid_off_later_keeps_its_own(
+        sessions: sessionmaker[Session], ledger: dict[str, int]) -> None:
+    """The items and their payments come from one statement, one row per allocation: a payment split over two
+    allocations of an item is one event; two payments are two, in date order; an item paid off after the date
+    is listed as of that date with the payments made by then."""
+    with sessions.begin() as session:
+        cn = session.execute(select(Company.id).where(Company.jurisdiction == "CN")).scalar_one()
+        split = session.execute(insert(Payment).values(
+            company_id=cn, debtor_id=ledger["D3"], reference="P-E1", received_on=date(2024, 5, 6), currency="CNY",
+            amount=Decimal("200.00")).returning(Payment.id)).scalar_one()
+        for applied in ("2024-05-06", "2024-05-07"):
+            session.execute(insert(Allocation).values(payment_id=split, receivable_id=ledger["E"],
+                                                      amount=Decimal("100.00"),
+                                                      applied_on=date.fromisoformat(applied)))
+        _payment(session, cn, ledger["D3"], "P-E2", "2024-08-01", "50.00", ledger["E"], "2024-08-01")
+        paid_off = _item(session, cn, ledger["D3"], "H", "2024-12-31", "300.00", "0.00")
+        _payment(session, cn, ledger["D3"], "P-H1", "2025-03-03", "100.00", paid_off, "2025-03-03")
+        _payment(session, cn, ledger["D3"], "P-H2", "2026-12-01", "200.00", paid_off, "2026-12-01")
+    with sessions() as session:
+        lines = _by_item(session)
+        later = _by_item(session, date(2026, 12, 1))
+    assert [(s.date, s.source) for s in lines["E"].sources] == [(date(2024, 5, 6), "payment:P-E1"),
+                                                                (date(2024, 8, 1), "payment:P-E2")]
+    assert lines["E"].expires_on == date(2027, 8, 2)  # 2027-08-01 is a Sunday
+    assert lines["H"].open_amount == Decimal("200.00") and lines["H"].expires_on == date(2028, 3, 3)
+    assert [s.source for s in lines["H"].sources] == ["payment:P-H1"]
+    assert "H" not in later  # paid off on 2026-12-01
+
+
 def test_a_confirmed_statement_acknowledges_the_whole_debt_and_a_case_stage_one_item(
         sessions: sessionmaker[Session], ledger: dict[str, int]) -> None:
     with sessions.begin() as session:
