@@ -13,7 +13,9 @@ import typer
 
 from receivables.cli.app import state
 from receivables.cli.options import AS_OF, as_of_date
-from receivables.cli.output import OutputFormat, console, error_console, fail, json_text, print_json, print_table
+from receivables.cli.output import (
+    OutputFormat, console, error_console, fail, json_amount, json_text, print_json, print_table,
+)
 from receivables.domain.aging import BUCKETS, AgingReport
 
 if TYPE_CHECKING:
@@ -170,8 +172,9 @@ def aging(
     if output_format is AgingFormat.json:
         document = {
             "as_of": day, "buckets": list(BUCKETS),
-            "rows": [{"key": r.key, "name": r.name, "currency": r.currency, "total": r.total,
-                      "buckets": dict(r.buckets)} for r in report.rows],
+            "rows": [{"key": r.key, "name": r.name, "currency": r.currency, "total": json_amount(r.total),
+                      "buckets": {label: json_amount(amount) for label, amount in r.buckets.items()}}
+                     for r in report.rows],
             "totals": {c: {"total": t.total, "buckets": dict(t.buckets)} for c, t in report.totals.items()},
         }
         if out is not None:

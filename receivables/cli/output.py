@@ -31,17 +31,23 @@ def fail(message: str) -> NoReturn:
     raise UserError(message)
 
 
+def json_amount(value: Decimal) -> str:
+    """A Decimal as JSON output carries it: an exact string. Amounts carry two decimals already; whole numbers
+    get them too, other figures (DSO) keep theirs. (A report of many amounts passes them through this
+    before encoding: json's C encoder then never calls back into Python.)"""
+    text = str(value)
+    if text[-3:-2] == "." and "E" not in text:
+        return text
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and (exponent == -2 or exponent >= 0):
+        return format_amount(value)
+    return format(value, "f")
+
+
 def _json_default(value: Any) -> Any:
     """What json cannot encode by itself: exact amounts as strings, ISO dates, dataclasses, sets."""
     if isinstance(value, Decimal):
-        # Amounts carry two decimals already; whole numbers get them too, other figures (DSO) keep theirs.
-        text = str(value)
-        if text[-3:-2] == "." and "E" not in text:
-            return text
-        exponent = value.as_tuple().exponent
-        if isinstance(exponent, int) and (exponent == -2 or exponent >= 0):
-            return format_amount(value)
-        return format(value, "f")
+        return json_amount(value)
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Enum):
