@@ -117,6 +117,16 @@ def bench_aging(postgres: str | None, runs: int) -> None:
                   f"{len(best.stdout):,} bytes of JSON")
 
 
+def reference_loop() -> float:
+    """Seconds for a fixed pure-Python loop: how fast the machine is right now. A shared virtual machine's
+    speed drifts (the same loop took 2.1 to 3.3 s within an hour here), so each figure is printed with it."""
+    start = time.process_time()
+    total = 0
+    for number in range(20_000_000):
+        total += number
+    return time.process_time() - start
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
@@ -128,10 +138,12 @@ def main() -> None:
                        help="a database of its own (the demo is loaded into it), never the test database")
     aging.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
+    print(f"reference loop before: {reference_loop():.2f} s CPU", flush=True)
     if args.what == "import":
         bench_import(args.rows, args.runs)
     else:
         bench_aging(args.postgres, args.runs)
+    print(f"reference loop after: {reference_loop():.2f} s CPU")
 
 
 if __name__ == "__main__":
