@@ -45,7 +45,7 @@ from receivables.services.users import (
     set_role,
 )
 from receivables.storage.queries.audit_log import AuditFilter, audit_entities, audit_page
-from receivables.web.deps import Caller, allowed, context, database
+from receivables.web.deps import DATABASE, Caller, allowed, context
 from receivables.web.render import render
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
@@ -103,13 +103,13 @@ def _user_change(request: Request, who: Caller, session: Session, change: Callab
 
 @router.get("/users")
 def users_page(request: Request, done: str = "", who: Caller = ADMIN,
-               session: Session = Depends(database)) -> Response:
+               session: Session = DATABASE) -> Response:
     return _users_page(request, who, session, done=done[:40])
 
 
 @router.post("/users")
 def add_user_form(request: Request, name: str = Form(...), role: str = Form(...), locale: str = Form("zh"),
-                  password: str = Form(""), who: Caller = ADMIN, session: Session = Depends(database)) -> Response:
+                  password: str = Form(""), who: Caller = ADMIN, session: Session = DATABASE) -> Response:
     chosen = password or generate_password()
     return _user_change(request, who, session, lambda: add_user(session, name, role, chosen,
                                                                 actor=who.identity.name, locale=locale),
@@ -119,14 +119,14 @@ def add_user_form(request: Request, name: str = Form(...), role: str = Form(...)
 
 @router.post("/users/{name}/role")
 def change_role_form(request: Request, name: str, role: str = Form(...), who: Caller = ADMIN,
-                     session: Session = Depends(database)) -> Response:
+                     session: Session = DATABASE) -> Response:
     return _user_change(request, who, session, lambda: set_role(session, name, role, actor=who.identity.name),
                         done="role_changed")
 
 
 @router.post("/users/{name}/password")
 def reset_password_form(request: Request, name: str, password: str = Form(""), who: Caller = ADMIN,
-                        session: Session = Depends(database)) -> Response:
+                        session: Session = DATABASE) -> Response:
     chosen = password or generate_password()
     return _user_change(request, who, session, lambda: set_password(session, name, chosen,
                                                                     actor=who.identity.name),
@@ -135,7 +135,7 @@ def reset_password_form(request: Request, name: str, password: str = Form(""), w
 
 @router.post("/users/{name}/active")
 def set_active_form(request: Request, name: str, active: str = Form(...), who: Caller = ADMIN,
-                    session: Session = Depends(database)) -> Response:
+                    session: Session = DATABASE) -> Response:
     def change() -> None:
         if active == "0":
             if name == who.identity.name:
@@ -183,7 +183,7 @@ def _preview_query(as_of: date, principal: str, first: str, last: str, rule: str
 @router.get("/rates")
 def rates_page(request: Request, series: str = "cn_lpr_1y", principal: str = "", first: str = "", last: str = "",
                rule: str = "", currency: str = "", done: str = "", who: Caller = ADMIN,
-               session: Session = Depends(database)) -> Response:
+               session: Session = DATABASE) -> Response:
     preview = _preview_query(who.as_of, principal, first, last, rule, currency)
     return _rates_page(request, who, session, series=series, preview=preview, done=done[:40])
 
@@ -192,7 +192,7 @@ def rates_page(request: Request, series: str = "cn_lpr_1y", principal: str = "",
 def add_fixing_form(request: Request, series: str = Form(...), effective_on: str = Form(...),
                     percent: str = Form(...), source: str = Form(""), principal: str = Form(""),
                     first: str = Form(""), last: str = Form(""), rule: str = Form(""), currency: str = Form(""),
-                    who: Caller = ADMIN, session: Session = Depends(database)) -> Response:
+                    who: Caller = ADMIN, session: Session = DATABASE) -> Response:
     preview = _preview_query(who.as_of, principal, first, last, rule, currency)
     try:
         day = _day(effective_on)
@@ -232,7 +232,7 @@ def holidays_page(request: Request, year: int | None = Query(None, ge=1900, le=2
 
 @router.post("/holidays")
 async def add_holiday_year_form(request: Request, schedule: UploadFile = File(...), who: Caller = ADMIN,
-                                session: Session = Depends(database)) -> Response:
+                                session: Session = DATABASE) -> Response:
     content = await schedule.read(MAX_SCHEDULE_BYTES + 1)  # enough to tell that a file is too large
     try:
         added = add_holiday_year(session, context(request).settings.home, schedule.filename or "", content,
@@ -251,7 +251,7 @@ def _template_path(locale: str, name: str) -> str:
 
 
 @router.get("/templates")
-def templates_page(request: Request, who: Caller = ADMIN, session: Session = Depends(database)) -> Response:
+def templates_page(request: Request, who: Caller = ADMIN, session: Session = DATABASE) -> Response:
     user_dir = context(request).settings.user_templates_dir
     return render(request, "admin_templates.html", who, entries=templates.template_entries(session, user_dir))
 
@@ -271,13 +271,13 @@ def _editor(request: Request, who: Caller, session: Session, locale: str, name: 
 
 @router.get("/templates/{locale}/{name}")
 def template_page(request: Request, locale: str, name: str, saved: int | None = None, who: Caller = ADMIN,
-                  session: Session = Depends(database)) -> Response:
+                  session: Session = DATABASE) -> Response:
     return _editor(request, who, session, locale, name, saved=saved)
 
 
 @router.post("/templates/{locale}/{name}")
 def save_template_form(request: Request, locale: str, name: str, text: str = Form(...), who: Caller = ADMIN,
-                       session: Session = Depends(database)) -> Response:
+                       session: Session = DATABASE) -> Response:
     try:
         version = templates.save_template(session, context(request).settings.user_templates_dir, name, locale,
                                           text, actor=who.identity.name)
@@ -304,7 +304,7 @@ def _pdf_or_problems(request: Request, who: Caller, make: Callable[[], bytes]) -
 
 @router.get("/templates/{locale}/{name}/preview.pdf")
 def template_preview(request: Request, locale: str, name: str, version: int | None = None, who: Caller = ADMIN,
-                     session: Session = Depends(database)) -> Response:
+                     session: Session = DATABASE) -> Response:
     user_dir = context(request).settings.user_templates_dir
 
     def make() -> bytes:
@@ -323,7 +323,7 @@ def template_live_preview(request: Request, locale: str, name: str, text: str = 
 
 @router.get("/templates/{locale}/{name}/versions/{version}")
 def template_version_page(request: Request, locale: str, name: str, version: int, who: Caller = ADMIN,
-                          session: Session = Depends(database)) -> Response:
+                          session: Session = DATABASE) -> Response:
     try:
         text = templates.version_text(session, name, locale, version)
     except UnknownRecord:
@@ -336,7 +336,7 @@ def template_version_page(request: Request, locale: str, name: str, version: int
 
 @router.post("/templates/{locale}/{name}/versions/{version}/restore")
 def restore_template_form(request: Request, locale: str, name: str, version: int, who: Caller = ADMIN,
-                          session: Session = Depends(database)) -> Response:
+                          session: Session = DATABASE) -> Response:
     try:
         restored = templates.restore_version(session, context(request).settings.user_templates_dir, name, locale,
                                              version, actor=who.identity.name)
@@ -369,7 +369,7 @@ def mail_page(request: Request, who: Caller = ADMIN) -> Response:
 
 @router.post("/mail/test")
 def test_mail_form(request: Request, to: str = Form(...), who: Caller = ADMIN,
-                   session: Session = Depends(database)) -> Response:
+                   session: Session = DATABASE) -> Response:
     try:
         message_id = send_test_mail(session, os.environ, to[:320], actor=who.identity.name)
     except Refused as exc:
@@ -385,7 +385,7 @@ def test_mail_form(request: Request, to: str = Form(...), who: Caller = ADMIN,
 def audit_log_page(request: Request, actor: str = "", action: str = "", entity: str = "", key: str = "",
                    first: str = "", last: str = "", page: int = Query(1, ge=1, le=100_000),
                    per_page: int = Query(50, ge=10, le=500), who: Caller = ADMIN,
-                   session: Session = Depends(database)) -> Response:
+                   session: Session = DATABASE) -> Response:
     error = None
     try:
         first_day, last_day = _day(first), _day(last)
@@ -415,12 +415,12 @@ def _policies_page(request: Request, who: Caller, session: Session, *, status_co
 
 @router.get("/policies")
 def policies_page(request: Request, done: str = "", who: Caller = ADMIN,
-                  session: Session = Depends(database)) -> Response:
+                  session: Session = DATABASE) -> Response:
     return _policies_page(request, who, session, done=done[:40])
 
 
 @router.get("/policies/{name}.yaml")
-def policy_download(name: str, who: Caller = ADMIN, session: Session = Depends(database)) -> Response:
+def policy_download(name: str, who: Caller = ADMIN, session: Session = DATABASE) -> Response:
     found = next((p for p in policy_book(session).policies.values() if p.name == name), None)
     if found is None:
         return Response(f"no dunning policy named {name!r}", status_code=404, media_type="text/plain")
@@ -431,7 +431,7 @@ def policy_download(name: str, who: Caller = ADMIN, session: Session = Depends(d
 
 @router.post("/policies")
 async def policy_upload(request: Request, policy: UploadFile = File(...), who: Caller = ADMIN,
-                        session: Session = Depends(database)) -> Response:
+                        session: Session = DATABASE) -> Response:
     content = await policy.read(MAX_POLICY_BYTES + 1)
     shown = Path((policy.filename or "policy.yaml").replace("\\", "/")).name or "policy.yaml"
     with tempfile.TemporaryDirectory(prefix="receivables-policy-") as scratch:

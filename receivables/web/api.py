@@ -17,14 +17,20 @@ from sqlalchemy.orm import Session
 
 from receivables.domain.aging import BUCKETS
 from receivables.services.orgmap import list_contacts
+from receivables.services.overview import debtor_list
 from receivables.services.postings import (
-    list_contracts, post_contract, post_payment, post_receivable, remember_answer, remembered_answer, request_digest,
+    list_contracts,
+    post_contract,
+    post_payment,
+    post_receivable,
+    remember_answer,
+    remembered_answer,
+    request_digest,
 )
 from receivables.services.reports import aging_report, debtor_account
 from receivables.storage.database import unit_of_work
-from receivables.services.overview import debtor_list
 from receivables.storage.queries.debtor_list import SORTS, DebtorFilter
-from receivables.web.deps import Caller, allowed, context, database
+from receivables.web.deps import DATABASE, Caller, allowed, context
 
 router = APIRouter(prefix="/api/v1", tags=["v1"])
 
@@ -75,7 +81,7 @@ assert tuple(b.value for b in Bucket) == BUCKETS and tuple(s.value for s in Sort
 def list_debtors(request: Request, q: str = Query("", max_length=100), bucket: Bucket | None = None, status: str = "",
                  segment: str = "", collector: str = Query("", max_length=100), sort: Sort = Sort.overdue, desc: bool = True, page: int = Query(1, ge=1),
                  per_page: int = Query(50, ge=1, le=500), who: Caller = Depends(allowed("read")),
-                 session: Session = Depends(database)) -> JSONResponse:
+                 session: Session = DATABASE) -> JSONResponse:
     listing = debtor_list(session, who.as_of, DebtorFilter(q, bucket.value if bucket else "", status, segment, collector),
                           context(request).ledger_cache, sort=sort.value, descending=desc, page=page,
                           per_page=per_page)
@@ -86,19 +92,19 @@ def list_debtors(request: Request, q: str = Query("", max_length=100), bucket: B
 
 @router.get("/debtors/{code}", summary="One debtor's account: balances, open items, payments")
 def show_debtor(code: str, as_of: date | None = None, who: Caller = Depends(allowed("read")),
-                session: Session = Depends(database)) -> JSONResponse:
+                session: Session = DATABASE) -> JSONResponse:
     return answer(debtor_account(session, code, as_of or who.as_of))
 
 
 @router.get("/contacts", summary="A debtor's contacts")
 def contacts(debtor: str = Query(..., max_length=64), who: Caller = Depends(allowed("read")),
-             session: Session = Depends(database)) -> JSONResponse:
+             session: Session = DATABASE) -> JSONResponse:
     return answer({"debtor": debtor, "rows": list_contacts(session, debtor)})
 
 
 @router.get("/contracts", summary="A debtor's contracts with billed and open amounts (a project manager: their own)")
 def contracts(debtor: str = Query(..., max_length=64), who: Caller = Depends(allowed("read")),
-              session: Session = Depends(database)) -> JSONResponse:
+              session: Session = DATABASE) -> JSONResponse:
     # A project manager's token is named after the manager (`receivables token create NAME --role project_manager`).
     managed_by = who.identity.name.removeprefix("token:") if who.identity.role == "project_manager" else None
     return answer({"debtor": debtor, "rows": [{k: v for k, v in plain(line).items() if k != "created"}
@@ -107,14 +113,14 @@ def contracts(debtor: str = Query(..., max_length=64), who: Caller = Depends(all
 
 @router.get("/receivables", summary="A debtor's open items on a date")
 def list_receivables(debtor: str = Query(..., max_length=64), as_of: date | None = None,
-                     who: Caller = Depends(allowed("read")), session: Session = Depends(database)) -> JSONResponse:
+                     who: Caller = Depends(allowed("read")), session: Session = DATABASE) -> JSONResponse:
     account = debtor_account(session, debtor, as_of or who.as_of)
     return answer({"debtor": debtor, "as_of": account.as_of, "rows": account.open_items})
 
 
 @router.get("/payments", summary="A debtor's payments up to a date, with what was applied")
 def list_payments(debtor: str = Query(..., max_length=64), as_of: date | None = None,
-                  who: Caller = Depends(allowed("read")), session: Session = Depends(database)) -> JSONResponse:
+                  who: Caller = Depends(allowed("read")), session: Session = DATABASE) -> JSONResponse:
     account = debtor_account(session, debtor, as_of or who.as_of)
     return answer({"debtor": debtor, "as_of": account.as_of, "rows": account.payments})
 
@@ -122,7 +128,7 @@ def list_payments(debtor: str = Query(..., max_length=64), as_of: date | None = 
 @router.get("/aging", summary="Aging totals per currency and the largest rows")
 def aging(request: Request, as_of: date | None = None, by: str = Query("debtor", pattern="^(debtor|contract|company)$"),
           limit: int = Query(100, ge=0, le=100_000), who: Caller = Depends(allowed("read")),
-          session: Session = Depends(database)) -> JSONResponse:
+          session: Session = DATABASE) -> JSONResponse:
     day = as_of or who.as_of
     if by == "debtor" and limit <= 10:
         summary = context(request).ledger_cache.aging(session, day)  # the dashboard's cached figures

@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from importlib.resources import files
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from urllib.parse import quote
 
 from receivables.bootstrap import Runtime, start
 from receivables.config import Settings, load_settings
@@ -28,10 +28,16 @@ from receivables.services.overview import LedgerCache
 from receivables.services.postings import IdempotencyConflict, PostingRefused
 from receivables.services.setup import require_current_schema
 from receivables.storage.database import unit_of_work
-from receivables.web import admin, api, debtor_portal, pages
-from receivables.web import legal_pages
-from receivables.web import project_pages, reconciliation_pages
-from receivables.web import dunning_pages
+from receivables.web import (
+    admin,
+    api,
+    debtor_portal,
+    dunning_pages,
+    legal_pages,
+    pages,
+    project_pages,
+    reconciliation_pages,
+)
 from receivables.web.deps import Caller, Forbidden, NotSignedIn, WebContext, allowed
 from receivables.web.render import render, template_environment
 from receivables.web.security import SessionCodec, load_secret_key

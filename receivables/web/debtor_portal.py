@@ -40,7 +40,7 @@ from receivables.services.errors import Refused, UnknownRecord
 from receivables.storage.blobs import BlobStore
 from receivables.storage.database import unit_of_work
 from receivables.storage.schema.base import utc_now
-from receivables.web.deps import Caller, allowed, check_csrf, context, database, session_data
+from receivables.web.deps import DATABASE, Caller, allowed, check_csrf, context, session_data
 from receivables.web.i18n import DEFAULT_LOCALE, format_amount, format_date, translator
 from receivables.web.render import set_session_cookie
 from receivables.web.security import SessionData, new_session
@@ -325,7 +325,7 @@ async def portal_ledger(request: Request, token: str) -> Response:
 
 @router.get("/inbox")
 def inbox(request: Request, state: str = "open", kind: str = "", who: Caller = Depends(allowed("read")),
-          session: Session = Depends(database)) -> Response:
+          session: Session = DATABASE) -> Response:
     state = state if state in ("open", "handled", "all") else "open"
     chosen = kind if kind in ANSWER_KINDS else None
     answers = list_answers(session, state=state, kind=chosen)
@@ -335,14 +335,14 @@ def inbox(request: Request, state: str = "open", kind: str = "", who: Caller = D
 
 @router.post("/inbox/{answer_id}/handled")
 def inbox_handled(request: Request, answer_id: int, note: str = Form(""), who: Caller = Depends(allowed("follow_up")),
-                  session: Session = Depends(database)) -> Response:
+                  session: Session = DATABASE) -> Response:
     mark_handled(session, answer_id, at=utc_now(), actor=who.identity.name, note=note)
     return RedirectResponse("/inbox", status_code=303)
 
 
 @router.get("/inbox/{answer_id}/file")
 def inbox_file(request: Request, answer_id: int, who: Caller = Depends(allowed("read")),
-               session: Session = Depends(database)) -> Response:
+               session: Session = DATABASE) -> Response:
     found = list_answers(session, answer_id=answer_id)
     if not found or found[0].file_sha256 is None:
         raise UnknownRecord(f"answer #{answer_id} has no file")

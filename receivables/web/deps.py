@@ -61,6 +61,12 @@ def database(request: Request) -> Iterator[Session]:
         yield session
 
 
+# Routes take their session as `session: Session = DATABASE`. Scope "function": the unit of work commits before
+# the answer is sent. With FastAPI's default ("request") it commits after, so a browser following a form's
+# redirect could read the page before the change it just made was committed.
+DATABASE = Depends(database, scope="function")
+
+
 def session_data(request: Request) -> SessionData | None:
     return context(request).codec.loads(request.cookies.get(SESSION_COOKIE))
 

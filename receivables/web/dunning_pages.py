@@ -26,6 +26,7 @@ from receivables.services.legal import rest_days_of
 from receivables.services.letters import catalog_for
 from receivables.storage.blobs import BlobError, BlobStore
 from receivables.storage.queries.letter_list import letter_file
+from receivables.storage.queries.text_match import containing
 from receivables.storage.schema import Letter, Receivable
 from receivables.storage.schema.dunning import (
     DunningAction,
@@ -36,10 +37,9 @@ from receivables.storage.schema.dunning import (
 )
 from receivables.storage.schema.letters import LetterFile
 from receivables.storage.schema.parties import Debtor
-from receivables.web.deps import Caller, Forbidden, WebContext, allowed, context, database
+from receivables.web.deps import DATABASE, Caller, Forbidden, WebContext, allowed, context
 from receivables.web.legal_pages import MEDIA_TYPES, content_disposition
 from receivables.web.render import render
-from receivables.storage.queries.text_match import containing
 
 router = APIRouter(prefix="/dunning", include_in_schema=False)
 
@@ -60,7 +60,6 @@ def _staff(who: Caller = READER) -> Caller:
 
 
 STAFF = Depends(_staff)
-DATABASE = Depends(database)
 TICKED = Form(None)
 """The debtors ticked for exclusion (a repeated form field)."""
 

@@ -14,11 +14,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from receivables.domain.calendar import RestDayCalendar, ScheduleError
+from receivables.domain.cases import OUTCOMES, STEPS
 from receivables.domain.dates import add_months, parse_date
 from receivables.domain.delivery import CHANNELS
 from receivables.domain.limitation import NOT_LEGAL_ADVICE
 from receivables.services.bundle import build_bundle
-from receivables.domain.cases import OUTCOMES, STEPS
 from receivables.services.cases import MAX_DOCUMENT_BYTES, CaseDocument, case_detail, list_cases, record_stage
 from receivables.services.deliveries import Proof, deliveries, record_delivery
 from receivables.services.errors import Refused, UnknownRecord
@@ -52,7 +52,7 @@ from receivables.storage.queries.letter_list import (
     letter_page,
 )
 from receivables.storage.schema import Letter
-from receivables.web.deps import Caller, Forbidden, allowed, context, database
+from receivables.web.deps import DATABASE, Caller, Forbidden, allowed, context
 from receivables.web.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -81,7 +81,7 @@ def _role(*roles: str) -> Any:
 
 
 READER = Depends(allowed("read"))
-DATABASE = Depends(database)
+
 WRITER = _role(*LETTER_WRITERS)
 LEGAL = _role(*LEGAL_STAFF)
 

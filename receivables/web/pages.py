@@ -26,7 +26,7 @@ from receivables.services.users import SignInThrottled, set_locale, sign_in
 from receivables.storage.database import unit_of_work
 from receivables.storage.queries.debtor_list import SORTS, DebtorFilter
 from receivables.web.charts import bar_chart, line_chart, org_chart
-from receivables.web.deps import Caller, Forbidden, allowed, check_csrf, context, database, session_data
+from receivables.web.deps import DATABASE, Caller, Forbidden, allowed, check_csrf, context, session_data
 from receivables.web.i18n import DEFAULT_LOCALE
 from receivables.web.render import render, set_session_cookie
 from receivables.web.security import SESSION_COOKIE, new_session, safe_next
@@ -81,7 +81,7 @@ def signout(who: Caller = Depends(allowed("read"))) -> Response:
 
 @router.post("/language")
 def language(request: Request, locale: str = Form(...), back: str = Form("/"),
-             who: Caller = Depends(allowed("read")), session: Session = Depends(database)) -> Response:
+             who: Caller = Depends(allowed("read")), session: Session = DATABASE) -> Response:
     assert who.identity.user_id is not None
     set_locale(session, who.identity.user_id, locale)
     return RedirectResponse(safe_next(back), status_code=303)
@@ -89,7 +89,7 @@ def language(request: Request, locale: str = Form(...), back: str = Form("/"),
 
 @router.get("/")
 def dashboard_page(request: Request, who: Caller = Depends(allowed("read")),
-                   session: Session = Depends(database)) -> Response:
+                   session: Session = DATABASE) -> Response:
     board = dashboard(session, who.as_of, context(request).ledger_cache)
     charts = {currency: bar_chart(totals.buckets, BUCKETS) for currency, totals in board.aging.totals.items()}
     trends = {currency: line_chart([(p.on.strftime("%Y-%m"), p.dso_days) for p in points])
@@ -101,7 +101,7 @@ def dashboard_page(request: Request, who: Caller = Depends(allowed("read")),
 def debtors_page(request: Request, q: str = "", bucket: str = Query("", pattern=r"^[0-9a-z>\-]*$"),
                  status: str = "", segment: str = "", collector: str = "", sort: str = "overdue", desc: bool = True,
                  page: int = Query(1, ge=1), per_page: int = Query(50, ge=1, le=500),
-                 who: Caller = Depends(allowed("read")), session: Session = Depends(database)) -> Response:
+                 who: Caller = Depends(allowed("read")), session: Session = DATABASE) -> Response:
     if sort not in SORTS:
         sort = "overdue"
     if bucket not in BUCKETS:
@@ -116,7 +116,7 @@ def debtors_page(request: Request, q: str = "", bucket: str = Query("", pattern=
 
 @router.get("/debtors/{code}")
 def debtor_page(request: Request, code: str, saved: str = "", who: Caller = Depends(allowed("read")),
-                session: Session = Depends(database)) -> Response:
+                session: Session = DATABASE) -> Response:
     try:
         page = debtor_overview(session, code, who.as_of)
     except UnknownRecord:
@@ -167,7 +167,7 @@ def _text(value: str, limit: int) -> str | None:
 @router.post("/debtors/{code}/promises")
 def record_promise(request: Request, code: str, amount: str = Form(...), promised_on: str = Form(...),
                    currency: str = Form("CNY"), note: str = Form(""), who: Caller = Depends(allowed("follow_up")),
-                   session: Session = Depends(database)) -> Response:
+                   session: Session = DATABASE) -> Response:
     form = {"amount": amount, "promised_on": promised_on, "currency": currency, "note": note}
     return _debtor_action(request, code, who, session, "promises", form, lambda: add_promise(
         session, code, amount=Decimal(amount.replace(",", "").strip()), promised_on=date.fromisoformat(
@@ -179,7 +179,7 @@ CONTACT_FIELDS = ("name", "role", "title", "department", "phone", "mobile", "ema
 
 @router.post("/debtors/{code}/contacts")
 async def add_contact_form(request: Request, code: str, who: Caller = Depends(allowed("follow_up")),
-                           session: Session = Depends(database)) -> Response:
+                           session: Session = DATABASE) -> Response:
     form = {k: str(v) for k, v in (await request.form()).items() if k in CONTACT_FIELDS}
     fields = {k: v for k, v in form.items() if v.strip()}
     return _debtor_action(request, code, who, session, "contacts", form,
@@ -188,7 +188,7 @@ async def add_contact_form(request: Request, code: str, who: Caller = Depends(al
 
 @router.post("/debtors/{code}/contacts/{contact_id}")
 async def edit_contact_form(request: Request, code: str, contact_id: int, who: Caller = Depends(allowed("follow_up")),
-                            session: Session = Depends(database)) -> Response:
+                            session: Session = DATABASE) -> Response:
     submitted = await request.form()
     form = {k: str(v) for k, v in submitted.items() if k in CONTACT_FIELDS + ("active",)}
     changes: dict[str, object] = {k: v for k, v in form.items() if k in CONTACT_FIELDS and v.strip()}
@@ -202,7 +202,7 @@ def log_interaction_form(request: Request, code: str, channel: str = Form(...), 
                          at: str = Form(...), summary: str = Form(...), contact: str = Form(""),
                          outcome: str = Form(""), next_step: str = Form(""), next_step_on: str = Form(""),
                          override_reason: str = Form(""), who: Caller = Depends(allowed("follow_up")),
-                         session: Session = Depends(database)) -> Response:
+                         session: Session = DATABASE) -> Response:
     form = {"channel": channel, "direction": direction, "at": at, "summary": summary, "contact": contact,
             "outcome": outcome, "next_step": next_step, "next_step_on": next_step_on,
             "override_reason": override_reason}
@@ -216,7 +216,7 @@ def log_interaction_form(request: Request, code: str, channel: str = Form(...), 
 
 @router.post("/debtors/{code}/disputes")
 def open_dispute_form(request: Request, code: str, items: str = Form(...), reason: str = Form(...),
-                      who: Caller = Depends(allowed("follow_up")), session: Session = Depends(database)) -> Response:
+                      who: Caller = Depends(allowed("follow_up")), session: Session = DATABASE) -> Response:
     numbers = [n.strip() for n in items.replace("，", ",").split(",") if n.strip()]
     return _debtor_action(request, code, who, session, "disputes", {"items": items, "reason": reason},
                           lambda: open_dispute(session, code, [(n, None) for n in numbers], reason=reason.strip(),
@@ -226,7 +226,7 @@ def open_dispute_form(request: Request, code: str, items: str = Form(...), reaso
 @router.post("/debtors/{code}/disputes/{dispute_id}/resolve")
 def resolve_dispute_form(request: Request, code: str, dispute_id: int, resolution: str = Form(...),
                          note: str = Form(""), who: Caller = Depends(allowed("follow_up")),
-                         session: Session = Depends(database)) -> Response:
+                         session: Session = DATABASE) -> Response:
     def resolve() -> object:
         if all(d.id != dispute_id for d in list_disputes(session, who.as_of, code=code)):
             raise UnknownRecord(f"debtor {code} has no dispute #{dispute_id}")
@@ -238,7 +238,7 @@ def resolve_dispute_form(request: Request, code: str, dispute_id: int, resolutio
 @router.post("/debtors/{code}/holds")
 def hold_item_form(request: Request, code: str, number: str = Form(...), hold: str = Form("1"),
                    reason: str = Form(...), who: Caller = Depends(allowed("follow_up")),
-                   session: Session = Depends(database)) -> Response:
+                   session: Session = DATABASE) -> Response:
     return _debtor_action(request, code, who, session, "open-items", {"number": number, "reason": reason},
                           lambda: set_item_hold(session, code, number, hold=hold == "1", reason=reason,
                                                 actor=who.identity.name))

@@ -11,13 +11,12 @@ from sqlalchemy.orm import Session
 from receivables.services.errors import Refused
 from receivables.services.projects import ProjectLine, list_projects, retention_due, show_project
 from receivables.services.targets import TargetLine, targets_report
-from receivables.web.deps import Caller, allowed, database
+from receivables.web.deps import DATABASE, Caller, allowed
 from receivables.web.render import render
 
 router = APIRouter(include_in_schema=False)
 
 READER = Depends(allowed("read"))
-DATABASE = Depends(database)
 PROJECT_MANAGER = "project_manager"
 
 

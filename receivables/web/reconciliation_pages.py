@@ -30,7 +30,7 @@ from receivables.services.statement_responses import (
 )
 from receivables.storage.blobs import BlobStore
 from receivables.storage.schema.reconciliation import StatementResponse
-from receivables.web.deps import Caller, Forbidden, allowed, context, database
+from receivables.web.deps import DATABASE, Caller, Forbidden, allowed, context
 from receivables.web.legal_pages import content_disposition
 from receivables.web.render import render
 
@@ -54,7 +54,6 @@ def _role(*roles: str) -> Any:
 
 
 READER = Depends(allowed("read"))
-DATABASE = Depends(database)
 RECONCILER = _role(*RECONCILERS)
 
 
