@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -87,13 +87,15 @@ def aging_rows_from_cells(cells: Iterable[AgingCell]) -> list[AgingRow]:
         buckets = grouped.setdefault(row_key, dict.fromkeys(BUCKETS, ZERO))
         buckets[cell.bucket] += cell.amount
         names[row_key] = cell.name
-    return [aging_row(key, names[(key, currency)], currency, b) for (key, currency), b in grouped.items()]
+    return [aging_row(key, names[(key, currency)], currency, tuple(buckets.values()))
+            for (key, currency), buckets in grouped.items()]
 
 
-def aging_row(key: str, name: str, currency: str, buckets: Mapping[str, Decimal]) -> AgingRow:
-    """A row whose total is the sum of its buckets (every bucket present, zero when empty)."""
-    complete = {label: buckets.get(label, ZERO) for label in BUCKETS}
-    return AgingRow(key, name, currency, sum(complete.values(), ZERO), complete)
+def aging_row(key: str, name: str, currency: str, amounts: Sequence[Decimal]) -> AgingRow:
+    """A row from its amounts in the order of BUCKETS (zero where nothing is open); its total is their sum."""
+    if len(amounts) != len(BUCKETS):
+        raise ValueError(f"an aging row has {len(BUCKETS)} buckets, got {len(amounts)} amounts")
+    return AgingRow(key, name, currency, sum(amounts, ZERO), dict(zip(BUCKETS, amounts)))
 
 
 def build_aging_report(as_of: date, by: str, rows: Iterable[AgingRow]) -> AgingReport:

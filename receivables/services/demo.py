@@ -25,7 +25,7 @@ from receivables.services.demo_projects import add_project_facts
 from receivables.storage import audit
 from receivables.storage.bulk import insert_rows
 from receivables.storage.database import unit_of_work
-from receivables.storage.schema import Base
+from receivables.storage.schema import all_tables
 from receivables.storage.schema.base import utc_now
 
 DemoSize = Literal["small", "large"]
@@ -515,7 +515,7 @@ def demo_batches(rng: random.Random, scale: DemoScale, ids: IdSequence, companie
 # --- Writing -------------------------------------------------------------------------------------------
 
 def table(name: str) -> Table:
-    return Base.metadata.tables[name]
+    return all_tables().tables[name]
 
 
 def write_batch(session: Session, batch: Batch) -> None:

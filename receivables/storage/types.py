@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import BigInteger, Dialect, Numeric
@@ -31,11 +32,14 @@ class Amount(TypeDecorator[Decimal]):
         return Decimal(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
-        if value is None:
-            return None
-        if dialect.name == "sqlite":
-            return Decimal(int(value)).scaleb(-2)
-        return (value if type(value) is Decimal else Decimal(value)).quantize(_CENT)
+        return (_amount_from_cents if dialect.name == "sqlite" else _amount_from_numeric)(value)
+
+    def result_processor(self, dialect: Dialect, coltype: Any) -> Callable[[Any], Decimal | None] | None:
+        # A report reads hundreds of thousands of amounts: when the driver needs no conversion of its own (neither
+        # sqlite3 nor psycopg does), the amount function is called directly, without TypeDecorator's wrapper.
+        if self.impl_instance.result_processor(dialect, coltype) is not None:
+            return super().result_processor(dialect, coltype)
+        return _amount_from_cents if dialect.name == "sqlite" else _amount_from_numeric
 
     @property
     def python_type(self) -> type[Decimal]:
@@ -43,6 +47,16 @@ class Amount(TypeDecorator[Decimal]):
 
 
 _CENT = Decimal("0.01")
+
+
+def _amount_from_cents(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(int(value)).scaleb(-2)
+
+
+def _amount_from_numeric(value: Any) -> Decimal | None:
+    if value is None:
+        return None
+    return (value if type(value) is Decimal else Decimal(value)).quantize(_CENT)
 
 
 def to_cents(amount: Decimal) -> int:

@@ -108,3 +108,8 @@ class CreditEvent(Base):
     note: Mapped[str | None] = mapped_column(String(300))
     recorded_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
+
+# The areas this one's foreign keys point at, declared with it: an ORM flush orders every declared table
+# by its foreign keys (storage/schema/__init__.py). At the end, as the areas point at each other.
+from receivables.storage.schema import ledger, legal, parties  # noqa: E402,F401

@@ -56,3 +56,8 @@ class DebtorAnswer(Base):
     handled_at: Mapped[datetime | None] = mapped_column(DateTime)
     handled_by: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
+
+# The areas this one's foreign keys point at, declared with it: an ORM flush orders every declared table
+# by its foreign keys (storage/schema/__init__.py). At the end, as the areas point at each other.
+from receivables.storage.schema import parties, reconciliation  # noqa: E402,F401

@@ -155,3 +155,8 @@ class DunningTask(Base):
     status: Mapped[str] = mapped_column(String(10), server_default="open")
     created_by: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
+
+
+# The areas this one's foreign keys point at, declared with it: an ORM flush orders every declared table
+# by its foreign keys (storage/schema/__init__.py). At the end, as the areas point at each other.
+from receivables.storage.schema import ledger, letters, parties  # noqa: E402,F401

@@ -55,3 +55,8 @@ class LetterFile(Base):
     format: Mapped[str] = mapped_column(String(10), primary_key=True)
     sha256: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
+
+
+# The areas this one's foreign keys point at, declared with it: an ORM flush orders every declared table
+# by its foreign keys (storage/schema/__init__.py). At the end, as the areas point at each other.
+from receivables.storage.schema import parties  # noqa: E402,F401

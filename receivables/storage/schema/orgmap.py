@@ -92,3 +92,8 @@ class ContactHygiene(Base):
     max_per_week: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp(),
                                                  onupdate=func.current_timestamp())
+
+
+# The areas this one's foreign keys point at, declared with it: an ORM flush orders every declared table
+# by its foreign keys (storage/schema/__init__.py). At the end, as the areas point at each other.
+from receivables.storage.schema import ledger, parties  # noqa: E402,F401

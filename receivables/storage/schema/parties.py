@@ -89,3 +89,8 @@ class Contact(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp())
     updated_at: Mapped[datetime] = mapped_column(server_default=func.current_timestamp(),
                                                  onupdate=func.current_timestamp())
+
+
+# The areas this one's foreign keys point at, declared with it: an ORM flush orders every declared table
+# by its foreign keys (storage/schema/__init__.py). At the end, as the areas point at each other.
+from receivables.storage.schema import dunning  # noqa: E402,F401

@@ -46,7 +46,8 @@ def _aging_item_by_item(session: Session, as_of: date, by: str) -> list[AgingRow
             key, name = f"{debtors[contract.debtor_id].code}/{contract.number}", contract.title or contract.number
         buckets = cells.setdefault((key, name, item.currency), dict.fromkeys(BUCKETS, ZERO))
         buckets[aging_bucket(days_past_due(item.due_date, as_of))] += open_amount
-    return [aging_row(key, name, currency, buckets) for (key, name, currency), buckets in cells.items()]
+    return [aging_row(key, name, currency, [buckets.get(label, ZERO) for label in BUCKETS])
+            for (key, name, currency), buckets in cells.items()]
 
 
 

@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import Date, String, cast, func, insert, literal, select, text
+from sqlalchemy import Date, String, cast, func, insert, literal, select, text, type_coerce
 from sqlalchemy.orm import Session, sessionmaker
 
 from receivables.storage.types import Amount
@@ -74,3 +74,19 @@ def test_sub_cent_amount_is_refused_on_sqlite_and_rounded_half_up_on_postgresql(
             session.execute(statement)
             assert session.execute(select(Receivable.amount)).scalar_one() == Decimal("0.01")
         session.rollback()
+
+
+def test_an_amount_worked_out_in_sql_reads_back_as_exact_cents(sessions: sessionmaker[Session]) -> None:
+    """An empty sum falls back to a bare 0 (scale 0 on PostgreSQL, an integer on SQLite); typed as Amount it
+    still comes back as 0.00, and a sum of stored amounts as their exact total."""
+    nothing = type_coerce(func.coalesce(func.sum(Receivable.amount), literal(0, Amount)), Amount)
+    with sessions.begin() as session:
+        assert str(session.execute(select(nothing)).scalar_one()) == "0.00"
+        company_id, debtor_id = _company_and_debtor(session)
+        for number, amount in (("A", "10.10"), ("B", "0.20")):
+            session.execute(insert(Receivable).values(
+                company_id=company_id, debtor_id=debtor_id, number=number, kind="invoice",
+                issue_date=date(2026, 1, 1), due_date=date(2026, 1, 1), currency="CNY", amount=Decimal(amount),
+                open_amount=Decimal(amount)))
+        rows = session.execute(select(nothing, type_coerce(func.max(Receivable.amount), Amount))).one()
+    assert [str(value) for value in rows] == ["10.30", "10.10"]

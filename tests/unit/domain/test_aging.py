@@ -10,8 +10,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from receivables.domain.aging import (
-    BUCKETS, AgingCell, AgingReport, aging_bucket, aging_rows_from_cells, bucket_bounds, build_aging_report, days_past_due,
+    BUCKETS, AgingCell, AgingReport, aging_bucket, aging_row, aging_rows_from_cells, bucket_bounds, build_aging_report,
+    days_past_due,
 )
+from receivables.domain.money import ZERO
 
 AS_OF = date(2026, 6, 30)
 
@@ -156,3 +158,16 @@ def test_report_of_nothing_has_no_rows_and_no_totals() -> None:
     report = _report(AS_OF, "contract", [])
     assert report.rows == () and dict(report.totals) == {}
     assert report.as_of == AS_OF and report.by == "contract"
+
+
+def test_aging_row_totals_its_amounts_in_bucket_order() -> None:
+    amounts = [Decimal("1.10"), ZERO, Decimal("-0.10"), ZERO, ZERO, ZERO, Decimal("5.00")]
+    row = aging_row("D1", "Debtor", "CNY", amounts)
+    assert row.total == Decimal("6.00")
+    assert list(row.buckets) == list(BUCKETS)
+    assert row.buckets["31-60"] == Decimal("-0.10") and row.buckets[">365"] == Decimal("5.00")
+
+
+def test_aging_row_with_a_missing_bucket_is_refused() -> None:
+    with pytest.raises(ValueError, match="7 buckets, got 6"):
+        aging_row("D1", "Debtor", "CNY", [ZERO] * 6)
