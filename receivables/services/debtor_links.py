@@ -23,6 +23,7 @@ from receivables.services.errors import Refused, UnknownRecord
 from receivables.services.orgmap import find_debtor
 from receivables.services.promises import add_promise
 from receivables.services.statement_responses import record_link_confirmation
+from receivables.services.users import require_role
 from receivables.storage import audit
 from receivables.storage.blobs import BlobStore
 from receivables.storage.frozen import frozen_value
@@ -36,6 +37,9 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 LINK_PREFIX = "/d/"
 TOKEN_BYTES = 32
+# Who makes, revokes and answers a debtor's personal links: collections staff and legal (who want the debtor's
+# written acknowledgment); admin always may.
+LINK_ROLES = ("finance", "legal")
 ANSWER_KINDS = ("confirmed", "disputed", "ledger", "promise")
 MAX_LEDGER_BYTES = 5 * 1024 * 1024
 LEDGER_TYPES = {".csv": "text/csv", ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
@@ -167,6 +171,13 @@ def create_link(session: Session, code: str, *, statement_id: int | None = None,
     Returns the URL path `/d/<token>`: the token is random and only its SHA-256 is stored, so this is the
     only moment it can be read.
     """
+    require_role(session, actor, LINK_ROLES, doing="making a debtor's personal link")
+    return _create_link(session, code, statement_id=statement_id, days=days, as_of=as_of, actor=actor)
+
+
+def _create_link(session: Session, code: str, *, statement_id: int | None, days: int, as_of: date,
+                 actor: str) -> tuple[str, LinkView]:
+    """`create_link` without the role check, for a mail whose sender was checked (or is the scheduler)."""
     if not 1 <= days <= MAX_DAYS:
         raise LinkRefused(f"a link is valid for 1 to {MAX_DAYS} days, not {days}")
     debtor = find_debtor(session, code)
@@ -189,6 +200,7 @@ def create_link(session: Session, code: str, *, statement_id: int | None = None,
 
 def revoke_link(session: Session, link_id: int, *, as_of: date, actor: str) -> LinkView:
     """Withdraw a link from `as_of` on; a link already revoked is refused (nothing changes)."""
+    require_role(session, actor, LINK_ROLES, doing="revoking a debtor's personal link")
     link = session.get(DebtorLink, link_id)
     if link is None:
         raise UnknownRecord(f"no debtor link #{link_id}")
@@ -459,9 +471,7 @@ def list_answers(session: Session, *, state: str = "all", kind: str | None = Non
 
 def mark_handled(session: Session, answer_id: int, *, at: datetime, actor: str, note: str | None = None) -> AnswerView:
     """Someone in finance, legal or administration has dealt with the answer; it leaves the open inbox."""
-    from receivables.services.users import require_role
-
-    require_role(session, actor, ("finance", "legal"), doing="marking a debtor's answer handled")
+    require_role(session, actor, LINK_ROLES, doing="marking a debtor's answer handled")
     answer = session.get(DebtorAnswer, answer_id)
     if answer is None:
         raise UnknownRecord(f"no debtor answer #{answer_id}")
@@ -479,7 +489,8 @@ def link_for_mail(session: Session, code: str, *, as_of: date, actor: str, base_
     """A fresh personal link for an e-mail (statement or demand), or None without a public address."""
     if not (base_url or "").strip():
         return None
-    path, _ = create_link(session, code, statement_id=statement_id, days=days, as_of=as_of, actor=actor)
+    # Sending the statement or the dunning step that carries the link was what needed a role.
+    path, _ = _create_link(session, code, statement_id=statement_id, days=days, as_of=as_of, actor=actor)
     return public_url(path, base_url)
 
 

@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 
 RESPONSE_KINDS = ("confirmed", "disputed")
 RESPONSE_ROLES = ("finance",)
-"""Who records a debtor's response to a statement (admin always may); the same as `statements.STATEMENT_ROLES`."""
+"""Who records a debtor's response to a statement and sets when it gets one (admin always may); the same as
+`statements.STATEMENT_ROLES`."""
 MAX_SLIP_BYTES = 20 * 1024 * 1024
 # A signed slip comes back as a scan or a photo: PDF or an image, recognised by its first bytes.
 _SLIP_SIGNATURES = ((b"%PDF-", "application/pdf"), (b"\x89PNG\r\n\x1a\n", "image/png"),
@@ -220,6 +221,7 @@ def awaiting_reply(session: Session, *, as_of: date, days: int) -> list[Statemen
 
 def set_schedule(session: Session, code: str, *, frequency: str, day: int | None, actor: str) -> dict[str, Any]:
     """Set how often and on which day a debtor gets its statement; the change is audited."""
+    require_role(session, actor, RESPONSE_ROLES, doing="changing a debtor's statement schedule")
     if frequency not in FREQUENCIES:
         raise ResponseRefused(f"frequency {frequency!r} is not one of {', '.join(FREQUENCIES)}")
     debtor = find_debtor(session, code)

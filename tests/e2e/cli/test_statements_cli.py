@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, func, select
 
+from receivables.storage.schema import Debtor
 from receivables.storage.schema.reconciliation import Statement
 from tests.smtp_capture import CapturingHandler, smtp_server
 
@@ -61,7 +62,7 @@ def books(database_url: str, tmp_path: Path) -> str:
     from receivables.services.statement_responses import set_schedule
     from receivables.services.users import add_user
     from receivables.storage.database import make_engine, session_factory
-    from receivables.storage.schema import Contact, Debtor
+    from receivables.storage.schema import Contact
 
     engine = make_engine(database_url)
     sessions = session_factory(engine)
@@ -80,10 +81,10 @@ def books(database_url: str, tmp_path: Path) -> str:
     with sessions.begin() as session:
         d1 = session.execute(select(Debtor.id).where(Debtor.code == "D1")).scalar_one()
         session.add(Contact(debtor_id=d1, name="张伟", role="finance", email="caiwu@tengda.example"))
-        set_schedule(session, "D1", frequency="monthly", day=5, actor="test")
-        set_schedule(session, "D2", frequency="monthly", day=31, actor="test")
         add_user(session, "tester", "finance", "a-long-password", actor="test")
         add_user(session, "guest", "viewer", "a-long-password", actor="test")
+        set_schedule(session, "D1", frequency="monthly", day=5, actor="tester")
+        set_schedule(session, "D2", frequency="monthly", day=31, actor="tester")
     engine.dispose()
     return database_url
 
@@ -94,6 +95,17 @@ def one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     return lines[0]
+
+
+def _schedule(database_url: str, code: str) -> tuple[str, int]:
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            frequency, day = connection.execute(select(Debtor.reconciliation_frequency, Debtor.reconciliation_day)
+                                                .where(Debtor.code == code)).one()
+            return str(frequency), int(day)
+    finally:
+        engine.dispose()
 
 
 def _statement_count(database_url: str) -> int:
@@ -194,5 +206,8 @@ def test_a_user_without_the_finance_role_is_refused_in_one_line_and_nothing_is_w
     respond = cli("statements", "respond", number, "--confirmed", "--on", "2026-12-12", "--signer", "张伟",
                   "--slip", str(slip), RECEIVABLES_USER="guest")
     assert "recording a debtor's response to a statement needs the role finance" in one_line_error(respond)
+    schedule = cli("statements", "schedule", "D1", "--frequency", "quarterly", RECEIVABLES_USER="guest")
+    assert "changing a debtor's statement schedule needs the role finance" in one_line_error(schedule)
+    assert _schedule(database_url, "D1") == ("monthly", 5)
     listed = cli("statements", "list", "--format", "json", RECEIVABLES_USER="guest")  # reading stays open
     assert listed.returncode == 0 and [r["response"] for r in json.loads(listed.stdout)] == [None, None]

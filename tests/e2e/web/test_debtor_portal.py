@@ -34,7 +34,7 @@ def _debtor_with_items(app: FastAPI) -> str:
 
 def _token(app: FastAPI, code: str | None = None, *, days: int = 30) -> str:
     with unit_of_work(_sessions(app)) as session:
-        path, _ = create_link(session, code or _debtor_with_items(app), days=days, as_of=AS_OF, actor="test")
+        path, _ = create_link(session, code or _debtor_with_items(app), days=days, as_of=AS_OF, actor="finance")
     return path.removeprefix("/d/")
 
 
@@ -60,7 +60,7 @@ def test_a_wrong_expired_or_revoked_link_gets_the_same_answer(web_app: FastAPI, 
     expired = _token(web_app, days=1)
     revoked = _token(web_app)
     with unit_of_work(_sessions(web_app)) as session:
-        revoke_link(session, resolve_link(session, revoked, AS_OF).link_id, as_of=AS_OF, actor="test")
+        revoke_link(session, resolve_link(session, revoked, AS_OF).link_id, as_of=AS_OF, actor="finance")
     web_app.state.web.today = lambda: AS_OF + timedelta(days=2)
     answers = [anonymous.get(f"/d/{token}") for token in ("not-a-real-token", expired, revoked)]
     assert {a.status_code for a in answers} == {404}

@@ -68,7 +68,7 @@ def workspace(ledger: sessionmaker[Session], write_csv: Callable[..., Path], tmp
         d1 = session.execute(select(Debtor).where(Debtor.code == "D1")).scalar_one()
         session.add(Contact(debtor_id=d1.id, name="张伟", role="finance", title="财务总监", email=FINANCE_EMAIL,
                             is_primary=True))
-        for code in ("D1", "D2"):
-            set_schedule(session, code, frequency="monthly", day=5, actor="test")
         add_user(session, CLERK, "finance", "a-long-password", actor="test")
+        for code in ("D1", "D2"):
+            set_schedule(session, code, frequency="monthly", day=5, actor=CLERK)
     return Workspace(ledger, BlobStore(tmp_path / "blobs"), tmp_path / "user-templates")
