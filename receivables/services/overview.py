@@ -26,8 +26,9 @@ from receivables.services.promises import PromiseView, list_promises
 from receivables.services.reports import aging_report, debtor_account
 from receivables.services.timeline import Timeline, debtor_timeline
 from receivables.storage.queries.debtor_list import (
-    DebtorFilter, DebtorListPage, DebtorRows, debtor_masters, matching_debtor_ids, open_positions,
+    DebtorFilter, DebtorListRow, DebtorRows, debtor_masters, matching_debtor_ids, open_positions,
 )
+from receivables.storage.queries.paging import Page
 from receivables.storage.queries.trend import daily_billed, daily_received
 from receivables.storage.schema import AuditEntry, Debtor, Letter, Receivable
 
@@ -142,7 +143,7 @@ def dashboard(session: Session, as_of: date, cache: LedgerCache) -> Dashboard:
 
 @dataclass(frozen=True, slots=True)
 class DebtorList:
-    page: DebtorListPage
+    page: Page[DebtorListRow]
     statuses: list[str]
     segments: list[str]
     buckets: tuple[str, ...]

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from receivables.storage.schema import AuditEntry
+from receivables.storage.queries.paging import Page
 from receivables.storage.queries.text_match import LIKE_ESCAPE, starting_with
 
 
@@ -38,18 +39,6 @@ class AuditRow:
     detail: dict[str, Any] | None
 
 
-@dataclass(frozen=True, slots=True)
-class AuditPage:
-    rows: tuple[AuditRow, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def _conditions(criteria: AuditFilter) -> list[ColumnElement[bool]]:
     conditions: list[ColumnElement[bool]] = []
     if criteria.actor:
@@ -67,7 +56,7 @@ def _conditions(criteria: AuditFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
-def audit_page(session: Session, criteria: AuditFilter, *, page: int = 1, per_page: int = 50) -> AuditPage:
+def audit_page(session: Session, criteria: AuditFilter, *, page: int = 1, per_page: int = 50) -> Page[AuditRow]:
     """One page of matching entries, newest first (ties by id, so paging never repeats or skips an entry).
 
     Times are the stored UTC timestamps; the date range is read in UTC days."""
@@ -78,7 +67,7 @@ def audit_page(session: Session, criteria: AuditFilter, *, page: int = 1, per_pa
                AuditEntry.entity_key, AuditEntry.before, AuditEntry.after, AuditEntry.detail)
         .where(*conditions).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
         .limit(per_page).offset((page - 1) * per_page))
-    return AuditPage(tuple(AuditRow(*row) for row in rows), total, page, per_page)
+    return Page(tuple(AuditRow(*row) for row in rows), total, page, per_page)
 
 
 def audit_entities(session: Session) -> list[str]:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from receivables.domain.aging import BUCKETS, aging_bucket, days_past_due
 from receivables.storage.schema import Contact, Debtor, Receivable
 from receivables.storage.types import Amount
+from receivables.storage.queries.paging import Page
 from receivables.storage.queries.text_match import containing
 
 DebtorSort = Literal["code", "name", "open", "overdue", "oldest"]
@@ -39,18 +40,6 @@ class DebtorListRow:
     debtor_id: int = 0
     collector: str | None = None
     risk_flag: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DebtorListPage:
-    rows: tuple[DebtorListRow, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +163,7 @@ class DebtorRows:
         return found
 
     def page(self, ids: set[int] | None, bucket: str = "", *, sort: str = "overdue", descending: bool = True,
-             page: int = 1, per_page: int = 50) -> DebtorListPage:
+             page: int = 1, per_page: int = 50) -> Page[DebtorListRow]:
         """The rows of the debtors in `ids` (None: all) whose oldest open item is in `bucket` (if given)."""
         if sort not in SORTS:
             raise ValueError(f"unknown sort {sort!r} (expected one of {', '.join(SORTS)})")
@@ -185,4 +174,4 @@ class DebtorRows:
         if ids is not None or bucket:
             rows = [r for r in rows if (ids is None or r.debtor_id in ids) and (not bucket or r.bucket == bucket)]
         start = (page - 1) * per_page
-        return DebtorListPage(tuple(rows[start:start + per_page]), len(rows), page, per_page)
+        return Page(tuple(rows[start:start + per_page]), len(rows), page, per_page)

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from receivables.storage.schema import Debtor, Letter, LetterFile
 from receivables.storage.schema.legal import LetterDelivery
+from receivables.storage.queries.paging import Page
 from receivables.storage.queries.text_match import containing, LIKE_ESCAPE
 
 
@@ -38,18 +39,6 @@ class LetterListRow:
     evidenced: bool  # a delivery with a date and a stored proof
 
 
-@dataclass(frozen=True, slots=True)
-class LetterListPage:
-    rows: tuple[LetterListRow, ...]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
 def _conditions(criteria: LetterFilter) -> list[ColumnElement[bool]]:
     found: list[ColumnElement[bool]] = []
     if criteria.number:
@@ -68,7 +57,7 @@ def _conditions(criteria: LetterFilter) -> list[ColumnElement[bool]]:
 
 
 def letter_page(session: Session, criteria: LetterFilter, *, page: int = 1,
-                per_page: int = 50) -> LetterListPage:
+                per_page: int = 50) -> Page[LetterListRow]:
     """The letters matching `criteria`, newest first, one page of them."""
     where = _conditions(criteria)
     total = int(session.execute(select(func.count()).select_from(Letter).where(*where)).scalar_one())
@@ -88,7 +77,7 @@ def letter_page(session: Session, criteria: LetterFilter, *, page: int = 1,
         .where(*where)
         .order_by(Letter.letter_date.desc(), Letter.id.desc())
         .limit(per_page).offset((page - 1) * per_page))
-    return LetterListPage(tuple(LetterListRow(*row) for row in rows), total, page, per_page)
+    return Page(tuple(LetterListRow(*row) for row in rows), total, page, per_page)
 
 
 def letter_kinds(session: Session) -> list[str]:

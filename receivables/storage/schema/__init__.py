@@ -14,16 +14,37 @@ from typing import TYPE_CHECKING, Any
 
 from receivables.storage.schema.base import Base
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # `X as X`: what the package exports, for the type checker
     from sqlalchemy import MetaData
 
-    from receivables.storage.schema.access import ApiToken, IdempotentRequest, SignInFailure, User
-    from receivables.storage.schema.audit import AuditEntry
-    from receivables.storage.schema.ledger import Allocation, Contract, Payment, Receivable, ReceivableKind
-    from receivables.storage.schema.letters import Letter, LetterCounter, LetterFile
-    from receivables.storage.schema.orgmap import ContactHygiene, Dispute, DisputeItem, Interaction, Promise
-    from receivables.storage.schema.parties import Company, Contact, Debtor
-    from receivables.storage.schema.rates import RateFixing
+    from receivables.storage.schema.access import (
+        ApiToken as ApiToken,
+        IdempotentRequest as IdempotentRequest,
+        SignInFailure as SignInFailure,
+        User as User,
+    )
+    from receivables.storage.schema.audit import AuditEntry as AuditEntry
+    from receivables.storage.schema.ledger import (
+        Allocation as Allocation,
+        Contract as Contract,
+        Payment as Payment,
+        Receivable as Receivable,
+        ReceivableKind as ReceivableKind,
+    )
+    from receivables.storage.schema.letters import (
+        Letter as Letter,
+        LetterCounter as LetterCounter,
+        LetterFile as LetterFile,
+    )
+    from receivables.storage.schema.orgmap import (
+        ContactHygiene as ContactHygiene,
+        Dispute as Dispute,
+        DisputeItem as DisputeItem,
+        Interaction as Interaction,
+        Promise as Promise,
+    )
+    from receivables.storage.schema.parties import Company as Company, Contact as Contact, Debtor as Debtor
+    from receivables.storage.schema.rates import RateFixing as RateFixing
 
 AREAS: tuple[str, ...] = (
     "access", "admin", "audit", "cases", "debtor_links", "dunning", "ledger", "legal", "letters", "orgmap",
