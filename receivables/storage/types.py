@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from collections.abc import Callable
-from typing import Any
+from decimal import Decimal
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, Dialect, Numeric
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -72,9 +72,7 @@ def cents_to_decimal(value: int | Decimal | None) -> Decimal:
     """Raw SQLite cents (or PostgreSQL numerics) from a hand-written statement, as a Decimal amount."""
     if value is None:
         return Decimal("0.00")
-    if isinstance(value, Decimal):
-        return value.quantize(Decimal("0.01"))
-    return Decimal(int(value)).scaleb(-2)
+    return cast(Decimal, (_amount_from_numeric if isinstance(value, Decimal) else _amount_from_cents)(value))
 
 
 RATE_PLACES = 8
